@@ -1,0 +1,49 @@
+#include "app/export_command.hpp"
+
+#include "app/atomic_file.hpp"
+#include "app/config_json.hpp"
+#include "app/png_writer.hpp"
+#include "app/trace_csv.hpp"
+#include "app/trace_json.hpp"
+#include "core/attention.hpp"
+
+#include <algorithm>
+
+namespace attnviz {
+
+ExportFormat parse_export_format(const std::string& s) {
+    if (s == "json") return ExportFormat::Json;
+    if (s == "csv") return ExportFormat::Csv;
+    throw ConfigError("format", "format=" + s + " must be one of json|csv");
+}
+
+int export_cell_px(int rows, int cols) { return std::clamp(480 / std::max({rows, cols, 1}), 2, 24); }
+
+std::vector<std::string> export_trace(const ExportRequest& req) {
+    const Trace t = run(req.config);  // bad options throw before anything touches the disk
+    StagedDir dir(req.out);
+    if (req.format == ExportFormat::Json) {
+        dir.add("trace.json", trace_to_json(t, req.extra_sections ? req.extra_sections(t) : nlohmann::json::object()));
+    } else {
+        dir.add("config.json", config_to_json(t.config).dump(2) + "\n");
+        dir.add("tokens.csv", tokens_to_csv(t.tokens));
+        if (t.config.cross()) dir.add("source_tokens.csv", tokens_to_csv(t.source_tokens));
+        for (const NamedTensor& nt : named_tensors(t)) dir.add(nt.name + ".csv", tensor_to_csv(nt));
+    }
+    HeatmapStyle style;
+    style.cell_px = export_cell_px(t.n, t.m);
+    for (int a = 0; a < t.config.n_heads; ++a) {
+        const auto ua = static_cast<std::size_t>(a);
+        style.map = ColorMap::Viridis;
+        style.lo = 0.0f;
+        style.hi = 1.0f;
+        dir.add("weights_head" + std::to_string(a) + ".png", encode_png(render_heatmap(t.weights[ua], &t.mask, style)));
+        style.map = ColorMap::Diverging;
+        std::tie(style.lo, style.hi) = symmetric_range(t.scores[ua], &t.mask);
+        dir.add("scores_head" + std::to_string(a) + ".png", encode_png(render_heatmap(t.scores[ua], &t.mask, style)));
+    }
+    dir.commit();
+    return dir.names();
+}
+
+}  // namespace attnviz

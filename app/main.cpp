@@ -1,0 +1,105 @@
+// attnviz: see scaled dot-product attention happen.
+//
+//   attnviz [options] [--screenshot out.png]    the GUI
+//   attnviz export --text "..." [options] --out DIR
+#include "app/atomic_file.hpp"
+#include "app/cli_options.hpp"
+#include "app/export_command.hpp"
+#include "core/attention.hpp"
+#include "ui/gui_app.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+namespace {
+
+int try_main(int argc, char** argv) {
+    using namespace attnviz;
+    CLI::App app{"attnviz: see scaled dot-product attention happen, step by step"};
+    app.require_subcommand(0, 1);
+
+    ConfigFlags gui_flags;
+    gui_flags.add_to(app);
+    GuiOptions gui;
+    app.add_option("--screenshot", gui.screenshot, "Render a few frames, write this PNG and exit");
+    app.add_option("--width", gui.width, "Window width in pixels")->check(CLI::Range(320, 7680));
+    app.add_option("--height", gui.height, "Window height in pixels")->check(CLI::Range(240, 4320));
+    std::string stage = "embed", view = "pipeline";
+    app.add_option("--stage", stage, "Pipeline stage: embed|pe|qkv|scores|scale|mask|softmax|av|concat|output")
+        ->capture_default_str();
+    app.add_option("--view", view, "pipeline | heads | positional | query")->capture_default_str();
+    app.add_option("--head", gui.head, "Detail head")->check(CLI::NonNegativeNumber);
+    app.add_option("--query", gui.query, "Query token followed in the query view")->check(CLI::NonNegativeNumber);
+    app.add_option("--bench-frames", gui.bench_frames,
+                   "Measure this many frames, then keystroke-to-frame latency; print and exit")
+        ->check(CLI::Range(1, 100000));
+
+    CLI::App* exp = app.add_subcommand("export", "Write the trace (JSON or CSV) and heatmap PNGs without a display");
+    ConfigFlags export_flags;
+    export_flags.add_to(*exp);
+    std::string format = "json";
+    std::string out;
+    exp->add_option("--format", format, "json | csv")->capture_default_str();
+    exp->add_option("--out", out, "Output directory (created if missing)")->required();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : kExitBadInput;
+    }
+
+    if (exp->parsed()) {
+        try {
+            ExportRequest req;
+            req.config = export_flags.to_config();
+            req.format = parse_export_format(format);
+            req.out = out;
+            const auto files = export_trace(req);
+            std::printf("attnviz export: wrote %zu files to %s\n", files.size(), out.c_str());
+            return EXIT_SUCCESS;
+        } catch (const ConfigError& e) {
+            std::fprintf(stderr, "attnviz export: %s\n", e.what());
+        } catch (const IoError& e) {
+            std::fprintf(stderr, "attnviz export: %s\n", e.what());
+        }
+        return kExitBadInput;
+    }
+
+    try {
+        gui.config = gui_flags.to_config();
+        const Inputs in = prepare(gui.config);  // refuse bad flags before opening a window
+        const auto s = parse_stage(stage);
+        if (!s) throw ConfigError("stage", "stage=" + stage + " must be one of embed|pe|qkv|scores|scale|mask|softmax|av|concat|output");
+        gui.stage = *s;
+        const auto v = parse_view(view);
+        if (!v) throw ConfigError("view", "view=" + view + " must be one of pipeline|heads|positional|query");
+        gui.view = *v;
+        if (gui.head >= in.config.n_heads) {
+            throw ConfigError("head", "head=" + std::to_string(gui.head) + " must be below n_heads=" +
+                                          std::to_string(in.config.n_heads));
+        }
+        if (gui.query >= static_cast<int>(in.tokens.size())) {
+            throw ConfigError("query", "query=" + std::to_string(gui.query) + " must be below the token count " +
+                                           std::to_string(in.tokens.size()));
+        }
+    } catch (const ConfigError& e) {
+        std::fprintf(stderr, "attnviz: %s\n", e.what());
+        return kExitBadInput;
+    }
+    return run_gui(gui);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return try_main(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "attnviz: %s\n", e.what());
+        return EXIT_FAILURE;
+    }
+}

@@ -1,0 +1,81 @@
+// The attention block's configuration, its limits and its validation.
+//
+// Key: n = query tokens, m = key/value tokens (m = n unless a cross-attention source is set),
+// h = n_heads, kv = n_kv_heads, d_k / d_v = per-head query-key / value widths.
+#pragma once
+
+#include "core/types.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace attnviz {
+
+enum class Tokenization { Word, Char };
+enum class Positional { None, Sinusoidal, Learned, Rope, Alibi };
+enum class RopeStyle { Interleaved, Half };
+enum class ScaleMode { Sqrt, Linear, None };
+
+struct Limits {
+    static constexpr int max_tokens = 4096;      // per sequence
+    static constexpr int max_d_model = 4096;
+    static constexpr int max_heads = 64;
+    static constexpr int max_d_head = 1024;      // d_k and d_v
+    static constexpr int learned_length = 64;    // trained length of the learned PE table
+    static constexpr double max_temperature = 1e6;
+    static constexpr double min_rope_base = 2.0;
+    static constexpr double max_rope_base = 1e9;
+};
+
+struct Config {
+    std::string text = "the cat sat on the mat";
+    Tokenization tokenize = Tokenization::Word;
+    int d_model = 64;
+    int n_heads = 4;
+    int n_kv_heads = 0;          // 0: same as n_heads (plain multi-head)
+    int d_k = 0;                 // 0: d_model / n_heads
+    int d_v = 0;                 // 0: d_model / n_heads
+    std::uint64_t seed = 42;
+    Positional positional = Positional::Sinusoidal;
+    double rope_base = 10000.0;
+    RopeStyle rope_style = RopeStyle::Interleaved;
+    ScaleMode scale = ScaleMode::Sqrt;
+    double temperature = 1.0;    // divides the scaled scores; finite and > 0
+    bool causal = false;
+    int window = 0;              // 0: off; w >= 1: key j visible from query i when |i - j| < w
+    std::vector<int> padding;    // padded key positions (of the source when cross-attending)
+    std::string source;          // empty: self-attention; else K and V come from this text
+
+    bool cross() const { return !source.empty(); }
+    bool operator==(const Config&) const = default;
+};
+
+// Checks every field and combination that does not depend on the token count; fills the
+// defaults (n_kv_heads, d_k, d_v). Throws ConfigError naming field, value and rule.
+Config resolve_sizes(const Config& config);
+
+// Multiplier applied to raw QKᵀ: scale(d_k) / T.
+float score_multiplier(const Config& resolved);
+
+// ALiBi slope of head a: m_a = 2^(-8(a+1)/h).
+float alibi_slope(int head, int n_heads);
+
+// Query head a reads K/V head a / (h / kv): consecutive query heads share a K/V head.
+inline int kv_head_of(int head, int n_heads, int n_kv_heads) { return head / (n_heads / n_kv_heads); }
+
+std::string_view to_string(Tokenization v);
+std::string_view to_string(Positional v);
+std::string_view to_string(RopeStyle v);
+std::string_view to_string(ScaleMode v);
+// Parsers throw ConfigError(field, "field=value must be one of ...").
+Tokenization parse_tokenization(std::string_view s);
+Positional parse_positional(std::string_view s);
+RopeStyle parse_rope_style(std::string_view s);
+ScaleMode parse_scale(std::string_view s);
+// "0,1, 3" -> {0, 1, 3}; throws ConfigError("padding", ...) on anything else.
+std::vector<int> parse_index_list(std::string_view field, std::string_view s);
+
+}  // namespace attnviz

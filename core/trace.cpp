@@ -1,0 +1,111 @@
+#include "core/trace.hpp"
+
+#include <cmath>
+#include <cstdlib>
+
+namespace attnviz {
+
+float Trace::bias(int a, int i, int j) const {
+    if (alibi_slopes.empty()) return 0.0f;
+    return -alibi_slopes[static_cast<std::size_t>(a)] * static_cast<float>(std::abs(i - j));
+}
+
+float Trace::logit(int a, int i, int j) const {
+    if (!visible(i, j)) return kNegInf;
+    return scaled(a, i, j) + bias(a, i, j);
+}
+
+MatRM Trace::scaled_scores(int a) const { return scores[static_cast<std::size_t>(a)] * multiplier; }
+
+MatRM Trace::logits(int a) const {
+    MatRM z(n, m);  // [n, m]
+    for (int i = 0; i < n; ++i) {
+        for (int j = 0; j < m; ++j) z(i, j) = logit(a, i, j);
+    }
+    return z;
+}
+
+MatRM Trace::additive_mask() const {
+    return (mask.array() > 0.5f).select(MatRM::Zero(n, m), MatRM::Constant(n, m, kNegInf));
+}
+
+namespace {
+
+NamedTensor flat(std::string name, std::string equation, const MatRM& m) {
+    NamedTensor t{std::move(name), std::move(equation), {static_cast<int>(m.rows()), static_cast<int>(m.cols())}, {}};
+    t.data.assign(m.data(), m.data() + m.size());
+    return t;
+}
+
+NamedTensor stacked(std::string name, std::string equation, const Stack& s) {
+    NamedTensor t{std::move(name), std::move(equation), {static_cast<int>(s.size()), 0, 0}, {}};
+    if (!s.empty()) {
+        t.shape[1] = static_cast<int>(s[0].rows());
+        t.shape[2] = static_cast<int>(s[0].cols());
+    }
+    for (const MatRM& m : s) t.data.insert(t.data.end(), m.data(), m.data() + m.size());
+    return t;
+}
+
+std::string scale_text(const Config& c) {
+    std::string s;
+    switch (c.scale) {
+        case ScaleMode::Sqrt: s = "/√d_k"; break;
+        case ScaleMode::Linear: s = "/d_k"; break;
+        case ScaleMode::None: s = ""; break;
+    }
+    if (c.temperature != 1.0) s += "/T";
+    return s;
+}
+
+}  // namespace
+
+std::vector<NamedTensor> named_tensors(const Trace& t) {
+    const Config& c = t.config;
+    const bool rope = c.positional == Positional::Rope;
+    const std::string pe_eq = c.positional == Positional::Sinusoidal
+                                  ? "PE(p,2i) = sin(p/10000^(2i/d_model)), PE(p,2i+1) = cos(…)"
+                              : c.positional == Positional::Learned ? "PE = learned table row p (zero past the trained length)"
+                                                                    : "PE = 0 (no additive position)";
+    const std::string kv_src = c.cross() ? "X_in_source" : "X_in";
+    std::vector<NamedTensor> out;
+    out.push_back(flat("X", "X = Embed(tokens)", t.X));
+    out.push_back(flat("PE", pe_eq, t.PE));
+    out.push_back(flat("X_in", "X_in = X + PE", t.X_in));
+    if (c.cross()) {
+        out.push_back(flat("X_source", "X_source = Embed(source tokens)", t.X_source));
+        out.push_back(flat("X_in_source", "X_in_source = X_source + PE", t.X_in_source));
+    }
+    out.push_back(flat("W_Q", "W_Q ∈ ℝ^(d_model × h·d_k), seeded", t.W_Q));
+    out.push_back(flat("W_K", "W_K ∈ ℝ^(d_model × kv·d_k), seeded", t.W_K));
+    out.push_back(flat("W_V", "W_V ∈ ℝ^(d_model × kv·d_v), seeded", t.W_V));
+    out.push_back(flat("W_O", "W_O ∈ ℝ^(h·d_v × d_model), seeded", t.W_O));
+    out.push_back(stacked("Q_proj", "Q_proj = X_in·W_Q, split into heads", t.Q_proj));
+    out.push_back(stacked("K_proj", "K_proj = " + kv_src + "·W_K, split into K/V heads", t.K_proj));
+    out.push_back(stacked("Q", rope ? "Q = RoPE(Q_proj)" : "Q = Q_proj", t.Q));
+    out.push_back(stacked("K", rope ? "K = RoPE(K_proj)" : "K = K_proj", t.K));
+    out.push_back(stacked("V", "V = " + kv_src + "·W_V, split into K/V heads", t.V));
+    out.push_back(stacked("scores", "S = Q·Kᵀ", t.scores));
+    Stack scaled(static_cast<std::size_t>(c.n_heads));
+    Stack logits(static_cast<std::size_t>(c.n_heads));
+    for (int a = 0; a < c.n_heads; ++a) {
+        scaled[static_cast<std::size_t>(a)] = t.scaled_scores(a);
+        logits[static_cast<std::size_t>(a)] = t.logits(a);
+    }
+    out.push_back(stacked("scores_scaled", "S" + scale_text(c), scaled));
+    out.push_back(flat("mask", "mask(i,j) = 1 if query i may see key j, else 0", t.mask));
+    out.push_back(flat("additive_mask", "M(i,j) = 0 if visible, −∞ if masked", t.additive_mask()));
+    if (!t.alibi_slopes.empty()) {
+        NamedTensor slopes{"alibi_slopes", "m_a = 2^(−8(a+1)/h)", {c.n_heads}, t.alibi_slopes};
+        out.push_back(std::move(slopes));
+    }
+    out.push_back(stacked("logits", "Z = S" + scale_text(c) + (t.alibi_slopes.empty() ? "" : " − m_a·|i−j|") + " + M",
+                          logits));
+    out.push_back(stacked("weights", "A = softmax(Z) row-wise", t.weights));
+    out.push_back(stacked("head_outputs", "H = A·V", t.head_outputs));
+    out.push_back(flat("concat", "concat = [H_0 | H_1 | … ]", t.concat));
+    out.push_back(flat("output", "O = concat·W_O", t.output));
+    return out;
+}
+
+}  // namespace attnviz

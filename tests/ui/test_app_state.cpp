@@ -1,0 +1,157 @@
+// UI state logic without GL: padding toggles, the stepper, head / query selection, the
+// last-good-trace rule, background recompute and session load errors.
+#include "ui/app_state.hpp"
+
+#include "app/session.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <unistd.h>
+
+namespace attnviz {
+namespace {
+
+AppState ready(Config c = {}) {
+    AppState st;
+    st.config = std::move(c);
+    EXPECT_TRUE(st.recompute_now());
+    return st;
+}
+
+TEST(AppState, TogglePaddingAddsSortedAndRemoves) {
+    AppState st = ready();
+    st.toggle_padding(3);
+    st.toggle_padding(1);
+    EXPECT_EQ(st.config.padding, (std::vector<int>{1, 3}));
+    EXPECT_TRUE(st.dirty);
+    ASSERT_TRUE(st.recompute_now());
+    // Padded keys get exactly zero weight in every row of every head.
+    for (int a = 0; a < st.trace.config.n_heads; ++a)
+        for (int i = 0; i < st.trace.n; ++i) {
+            EXPECT_EQ(st.trace.weights[static_cast<std::size_t>(a)](i, 1), 0.0f);
+            EXPECT_EQ(st.trace.weights[static_cast<std::size_t>(a)](i, 3), 0.0f);
+        }
+    st.toggle_padding(3);
+    EXPECT_EQ(st.config.padding, (std::vector<int>{1}));
+}
+
+TEST(AppState, CausalToggleThroughEditMarksDirtyOnlyOnChange) {
+    AppState st = ready();
+    Config c = st.config;
+    st.edit(c);
+    EXPECT_FALSE(st.dirty);
+    c.causal = true;
+    st.edit(c);
+    EXPECT_TRUE(st.dirty);
+    ASSERT_TRUE(st.recompute_now());
+    EXPECT_EQ(st.trace.weights[0](0, 5), 0.0f);
+    EXPECT_FLOAT_EQ(st.trace.weights[0](0, 0), 1.0f);  // query 0 sees only itself
+}
+
+TEST(AppState, StepperWalksEveryStageAndStopsAtTheEnds) {
+    AppState st = ready();
+    EXPECT_EQ(st.stage, Stage::Embed);
+    st.prev_stage();
+    EXPECT_EQ(st.stage, Stage::Embed);
+    for (int k = 1; k < kStageCount; ++k) {
+        st.next_stage();
+        EXPECT_EQ(static_cast<int>(st.stage), k);
+    }
+    st.next_stage();
+    EXPECT_EQ(st.stage, Stage::Output);
+    EXPECT_EQ(parse_stage("softmax"), Stage::Softmax);
+    EXPECT_EQ(parse_stage("nope"), std::nullopt);
+    for (const StageInfo& s : stages()) EXPECT_EQ(parse_stage(s.id), s.stage);
+    EXPECT_EQ(parse_view("heads"), View::Heads);
+    EXPECT_EQ(parse_view("x"), std::nullopt);
+}
+
+TEST(AppState, InvalidEditKeepsLastGoodTraceAndNamesTheField) {
+    AppState st = ready();
+    const std::uint64_t gen = st.generation;
+    const std::vector<std::string> tokens = st.trace.tokens;
+    Config bad = st.config;
+    bad.n_kv_heads = 3;
+    st.edit(bad);
+    EXPECT_FALSE(st.recompute_now());
+    EXPECT_EQ(st.error, "n_kv_heads=3 must divide n_heads=4");
+    EXPECT_EQ(st.error_field, "n_kv_heads");
+    EXPECT_EQ(st.generation, gen);
+    EXPECT_EQ(st.trace.tokens, tokens);
+    Config good = st.config;
+    good.n_kv_heads = 2;
+    st.edit(good);
+    EXPECT_TRUE(st.recompute_now());
+    EXPECT_TRUE(st.error.empty());
+    EXPECT_EQ(st.trace.config.n_kv_heads, 2);
+}
+
+TEST(AppState, SelectionsClampWhenTheTraceShrinks) {
+    AppState st = ready();
+    st.select_head(3);
+    st.set_query(5);
+    EXPECT_EQ(st.detail_head, 3);
+    EXPECT_EQ(st.query, 5);
+    st.select_head(99);
+    EXPECT_EQ(st.detail_head, 3);
+    Config c = st.config;
+    c.n_heads = 2;
+    c.text = "a b";
+    st.edit(c);
+    ASSERT_TRUE(st.recompute_now());
+    EXPECT_EQ(st.detail_head, 1);
+    EXPECT_EQ(st.query, 1);
+}
+
+TEST(AppState, BackgroundRecomputeAdoptsTheResult) {
+    AppState st = ready();
+    Config c = st.config;
+    c.text = "a much longer sentence than before";
+    st.edit(c);
+    bool adopted = false;
+    for (int k = 0; k < 2000 && !adopted; ++k) {
+        adopted = st.poll_recompute();
+        if (!adopted) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_TRUE(adopted);
+    EXPECT_FALSE(st.computing);
+    EXPECT_EQ(st.trace.n, 6);
+    EXPECT_EQ(st.trace.tokens.back(), "before");
+}
+
+TEST(AppState, BrokenSessionIsRefusedAndTheCurrentOneStays) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("attnviz_state_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    AppState st = ready();
+    Config mine = st.config;
+    mine.causal = true;
+    st.edit(mine);
+    const auto write = [&](const std::string& name, const std::string& text) {
+        std::ofstream(dir / name) << text;
+        return dir / name;
+    };
+    EXPECT_FALSE(st.load_session_from(write("broken.json", "{not json")));
+    EXPECT_TRUE(st.status_is_error);
+    EXPECT_NE(st.status.find("broken.json"), std::string::npos);
+    EXPECT_FALSE(st.load_session_from(
+        write("bad.json", R"({"format":"attnviz-session","version":1,"config":{"n_heads":8,"n_kv_heads":3}})")));
+    EXPECT_NE(st.status.find("n_kv_heads=3 must divide n_heads=8"), std::string::npos);
+    EXPECT_FALSE(st.load_session_from(dir / "missing.json"));
+    EXPECT_EQ(st.config, mine);
+
+    ASSERT_TRUE(st.save_session_to(dir / "ok.json"));
+    Config other = mine;
+    other.text = "something else";
+    st.edit(other);
+    ASSERT_TRUE(st.load_session_from(dir / "ok.json"));
+    EXPECT_EQ(st.config, mine);
+    fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace attnviz

@@ -1,0 +1,188 @@
+#include "ui/app_state.hpp"
+
+#include "app/session.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace attnviz {
+
+const std::array<StageInfo, kStageCount>& stages() {
+    static const std::array<StageInfo, kStageCount> all = {{
+        {Stage::Embed, "embed", "X"},
+        {Stage::AddPE, "pe", "X + PE"},
+        {Stage::Project, "qkv", "Q, K, V"},
+        {Stage::Scores, "scores", "QKᵀ"},
+        {Stage::Scale, "scale", "÷√d_k"},
+        {Stage::Mask, "mask", "+ M"},
+        {Stage::Softmax, "softmax", "softmax"},
+        {Stage::WeightedSum, "av", "A·V"},
+        {Stage::Concat, "concat", "concat"},
+        {Stage::Output, "output", "·W_O"},
+    }};
+    return all;
+}
+
+std::optional<Stage> parse_stage(std::string_view id) {
+    for (const StageInfo& s : stages())
+        if (s.id == id) return s.stage;
+    return std::nullopt;
+}
+
+std::optional<View> parse_view(std::string_view id) {
+    for (View v : {View::Pipeline, View::Heads, View::Positional, View::Query})
+        if (to_string(v) == id) return v;
+    return std::nullopt;
+}
+
+std::string_view to_string(View v) {
+    switch (v) {
+        case View::Pipeline: return "pipeline";
+        case View::Heads: return "heads";
+        case View::Positional: return "positional";
+        case View::Query: return "query";
+    }
+    return "pipeline";
+}
+
+void AppState::edit(const Config& next) {
+    if (next == config) return;
+    config = next;
+    dirty = true;
+}
+
+void AppState::toggle_padding(int token) {
+    if (token < 0) return;
+    Config next = config;
+    auto it = std::find(next.padding.begin(), next.padding.end(), token);
+    if (it != next.padding.end()) {
+        next.padding.erase(it);
+    } else {
+        next.padding.push_back(token);
+        std::sort(next.padding.begin(), next.padding.end());
+    }
+    edit(next);
+}
+
+void AppState::next_stage() {
+    const int i = static_cast<int>(stage);
+    if (i + 1 < kStageCount) stage = static_cast<Stage>(i + 1);
+}
+
+void AppState::prev_stage() {
+    const int i = static_cast<int>(stage);
+    if (i > 0) stage = static_cast<Stage>(i - 1);
+}
+
+void AppState::set_stage(Stage s) { stage = s; }
+
+void AppState::select_head(int head) {
+    detail_head = std::clamp(head, 0, std::max(0, trace.config.n_heads - 1));
+}
+
+void AppState::set_query(int token) { query = std::clamp(token, 0, std::max(0, trace.n - 1)); }
+
+void AppState::set_status(std::string message, bool is_error) {
+    status = std::move(message);
+    status_is_error = is_error;
+}
+
+bool AppState::save_session_to(const std::filesystem::path& path) {
+    try {
+        save_session(path, Session{config});
+        set_status("saved " + path.string(), false);
+        return true;
+    } catch (const std::exception& e) {
+        set_status(std::string("cannot save session: ") + e.what(), true);
+        return false;
+    }
+}
+
+bool AppState::load_session_from(const std::filesystem::path& path) {
+    try {
+        const Session s = load_session(path);
+        edit(s.config);
+        set_status("loaded " + path.string(), false);
+        return true;
+    } catch (const std::exception& e) {
+        set_status(std::string("session not loaded, current one kept: ") + e.what(), true);
+        return false;
+    }
+}
+
+void AppState::clamp_selection() {
+    select_head(detail_head);
+    diff_head = std::clamp(diff_head, 0, std::max(0, trace.config.n_heads - 1));
+    set_query(query);
+    if (hover.query >= trace.n) hover.query = -1;
+    if (hover.key >= trace.m) hover.key = -1;
+}
+
+bool AppState::adopt(Trace&& t, double ms) {
+    trace = std::move(t);
+    ++generation;
+    compute_ms = ms;
+    error.clear();
+    error_field.clear();
+    clamp_selection();
+    return true;
+}
+
+bool AppState::recompute_now() {
+    dirty = false;
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+        Trace t = run(config);
+        return adopt(std::move(t), std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    } catch (const ConfigError& e) {
+        error = e.what();
+        error_field = e.field();
+        return false;
+    }
+}
+
+struct AppState::Job {
+    std::future<void> done;
+    Trace trace;
+    std::string error, error_field;
+    bool ok = false;
+    double ms = 0.0;
+};
+
+bool AppState::poll_recompute() {
+    bool adopted = false;
+    if (job_ && job_->done.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        std::shared_ptr<Job> finished = std::move(job_);
+        computing = false;
+        // A result for a config that was edited again since is still shown (never a blank
+        // view); the pending edit starts the next run below.
+        if (finished->ok) {
+            adopted = adopt(std::move(finished->trace), finished->ms);
+        } else if (!dirty) {
+            error = finished->error;
+            error_field = finished->error_field;
+        }
+    }
+    if (dirty && !job_) {
+        dirty = false;
+        computing = true;
+        auto job = std::make_shared<Job>();
+        job->done = std::async(std::launch::async, [job, cfg = config] {
+            const auto t0 = std::chrono::steady_clock::now();
+            try {
+                job->trace = run(cfg);
+                job->ok = true;
+            } catch (const ConfigError& e) {
+                job->error = e.what();
+                job->error_field = e.field();
+            } catch (const std::exception& e) {
+                job->error = std::string("cannot compute: ") + e.what();
+            }
+            job->ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        });
+        job_ = std::move(job);
+    }
+    return adopted;
+}
+
+}  // namespace attnviz

@@ -1,0 +1,90 @@
+// Everything the GUI shows or edits, kept outside the draw functions. Views read it and call
+// its intent methods; the frame loop recomputes the trace off the UI thread when the
+// configuration changed. No GL and no ImGui here, so all of it is unit-tested.
+#pragma once
+
+#include "core/attention.hpp"
+
+#include <array>
+#include <filesystem>
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace attnviz {
+
+// The pipeline stages the stepper walks through, in order.
+enum class Stage { Embed, AddPE, Project, Scores, Scale, Mask, Softmax, WeightedSum, Concat, Output };
+inline constexpr int kStageCount = 10;
+
+struct StageInfo {
+    Stage stage;
+    std::string_view id;      // CLI name (--stage)
+    std::string_view title;   // shown in the stepper
+};
+const std::array<StageInfo, kStageCount>& stages();
+std::optional<Stage> parse_stage(std::string_view id);
+
+enum class View { Pipeline, Heads, Positional, Query };
+std::optional<View> parse_view(std::string_view id);
+std::string_view to_string(View v);
+
+// A (query row, key column) pair under the mouse, linked across every visible heatmap.
+struct Hover {
+    int query = -1;  // row / query token, -1 none
+    int key = -1;    // column / key token, -1 none
+    bool operator==(const Hover&) const = default;
+};
+
+struct AppState {
+    Config config;              // what the controls show (may be invalid while typing)
+    Trace trace;                // the last valid result: never replaced by a failed run
+    std::uint64_t generation = 0;  // bumps whenever `trace` is replaced (texture caches key on it)
+    std::string error;          // core's message for the current config, empty when valid
+    std::string error_field;    // the field that message names
+    bool dirty = true;          // config changed since the last recompute started
+    bool computing = false;     // a background recompute is running
+    double compute_ms = 0.0;    // duration of the last finished recompute
+
+    Stage stage = Stage::Embed;
+    View view = View::Pipeline;
+    int detail_head = 0;
+    int query = 0;              // the query token followed in the Query view
+    Hover hover;                // set by whichever heatmap or token chip is under the mouse
+    bool heads_show_scores = false;
+    int diff_mode = 0;          // 0 off, 1 head a − head b, 2 with − without mask
+    int diff_head = 1;
+    std::string status;         // last export / save message shown in the status bar
+    bool status_is_error = false;
+
+    // ---- intents -------------------------------------------------------------------
+    void edit(const Config& next);        // records an edit; dirty when anything changed
+    void toggle_padding(int token);       // clicking a token chip
+    void next_stage();
+    void prev_stage();
+    void set_stage(Stage s);
+    void select_head(int head);           // clamps into [0, n_heads)
+    void set_query(int token);            // clamps into [0, n)
+    void set_status(std::string message, bool is_error);
+    // Session files: failures land in the status bar and leave the current session as it is.
+    bool save_session_to(const std::filesystem::path& path);
+    bool load_session_from(const std::filesystem::path& path);
+
+    // ---- recompute -----------------------------------------------------------------
+    // Synchronous: runs core now. On failure keeps the last good trace and sets `error`.
+    bool recompute_now();
+    // Asynchronous, called once per frame: starts a background run when dirty and none is
+    // running, and adopts a finished one. Returns true when a new trace was adopted.
+    bool poll_recompute();
+
+private:
+    struct Job;
+    std::shared_ptr<Job> job_;
+    bool adopt(Trace&& t, double ms);
+    void clamp_selection();
+};
+
+}  // namespace attnviz

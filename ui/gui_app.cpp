@@ -1,0 +1,267 @@
+#include "ui/gui_app.hpp"
+
+#include "app/png_writer.hpp"
+#include "ui/fonts.hpp"
+#include "ui/heatmap_gl.hpp"
+#include "ui/ui_context.hpp"
+#include "ui/views.hpp"
+
+#include <glad/gl.h>
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <numeric>
+#include <stdexcept>
+
+namespace attnviz {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void glfw_error(int code, const char* description) { std::fprintf(stderr, "GLFW error %d: %s\n", code, description); }
+
+// Runtime files live next to the executable (installed layout) or in the source tree.
+std::filesystem::path shader_dir() {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const auto beside = exe.parent_path() / "shaders";
+        if (std::filesystem::exists(beside / "heatmap.frag")) return beside;
+    }
+    return std::filesystem::path(ATTNVIZ_RUNTIME_DIR) / "shaders";
+}
+
+
+// ImGui 1.86 indexes keys by the platform key code (GLFW_KEY_*), as the GLFW backend fills them.
+void handle_shortcuts(AppState& st, bool& help, bool& want_screenshot) {
+    const ImGuiIO& io = ImGui::GetIO();
+    if (ImGui::IsKeyPressed(GLFW_KEY_F1)) help = !help;
+    if (ImGui::IsKeyPressed(GLFW_KEY_F12)) want_screenshot = true;
+    if (io.WantTextInput) return;  // typing in a field: arrows and digits belong to it
+    if (io.KeyCtrl) {
+        const int views[] = {GLFW_KEY_1, GLFW_KEY_2, GLFW_KEY_3, GLFW_KEY_4};
+        for (int v = 0; v < 4; ++v)
+            if (ImGui::IsKeyPressed(views[v])) st.view = static_cast<View>(v);
+        return;
+    }
+    if (ImGui::IsKeyPressed(GLFW_KEY_LEFT)) st.prev_stage();
+    if (ImGui::IsKeyPressed(GLFW_KEY_RIGHT)) st.next_stage();
+    if (ImGui::IsKeyPressed(GLFW_KEY_LEFT_BRACKET)) st.set_query(st.query - 1);
+    if (ImGui::IsKeyPressed(GLFW_KEY_RIGHT_BRACKET)) st.set_query(st.query + 1);
+    const int digits[] = {GLFW_KEY_1, GLFW_KEY_2, GLFW_KEY_3, GLFW_KEY_4, GLFW_KEY_5,
+                               GLFW_KEY_6, GLFW_KEY_7, GLFW_KEY_8, GLFW_KEY_9};
+    for (int k = 0; k < 9; ++k)
+        if (ImGui::IsKeyPressed(digits[k])) st.select_head(k);
+}
+
+void draw_main_window(UiContext& ctx, float fps, View& shown_view) {
+    AppState& st = ctx.state;
+    const ImGuiIO& io = ImGui::GetIO();
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(io.DisplaySize);
+    ImGui::Begin("attnviz", nullptr,
+                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoBringToFrontOnFocus);
+    const float status_h = ImGui::GetFrameHeightWithSpacing() + 4;
+    ImGui::BeginChild("controls", ImVec2(340, -status_h), true);
+    ImGui::PushFont(ctx.fonts.title);
+    ImGui::TextUnformatted("attnviz");
+    ImGui::PopFont();
+    ImGui::TextDisabled("scaled dot-product attention, step by step");
+    draw_controls(ctx);
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("main", ImVec2(0, -status_h), false);
+    draw_token_strip(ctx);
+    if (ImGui::BeginTabBar("views")) {
+        const std::pair<View, const char*> tabs[] = {{View::Pipeline, "Pipeline"},
+                                                     {View::Heads, "Heads"},
+                                                     {View::Positional, "Positional"},
+                                                     {View::Query, "Follow a query"}};
+        for (const auto& [v, name] : tabs) {
+            // A view chosen by shortcut or flag selects its tab once; clicks select as usual.
+            const ImGuiTabItemFlags flags = (st.view == v && shown_view != v) ? ImGuiTabItemFlags_SetSelected : 0;
+            if (ImGui::BeginTabItem(name, nullptr, flags)) {
+                if (shown_view == st.view || flags) st.view = v;
+                shown_view = v;
+                ImGui::BeginChild("view", ImVec2(0, 0), false);
+                switch (v) {
+                    case View::Pipeline: draw_pipeline_view(ctx); break;
+                    case View::Heads: draw_heads_view(ctx); break;
+                    case View::Positional: draw_positional_view(ctx); break;
+                    case View::Query: draw_query_view(ctx); break;
+                }
+                ImGui::EndChild();
+                ImGui::EndTabItem();
+            }
+        }
+        ImGui::EndTabBar();
+    }
+    ImGui::EndChild();
+    ImGui::Separator();
+    draw_status_bar(ctx, fps);
+    ImGui::End();
+}
+
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0.0;
+    std::sort(v.begin(), v.end());
+    return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
+}
+
+}  // namespace
+
+int run_gui(const GuiOptions& options) {
+    glfwSetErrorCallback(glfw_error);
+    if (!glfwInit()) throw std::runtime_error("cannot initialise GLFW (is there a display? try xvfb-run)");
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+    glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GL_TRUE);
+    GLFWwindow* window = glfwCreateWindow(options.width, options.height, "attnviz", nullptr, nullptr);
+    if (!window) {
+        glfwTerminate();
+        throw std::runtime_error("cannot create an OpenGL 3.3 core window");
+    }
+    glfwMakeContextCurrent(window);
+    const bool headless_run = !options.screenshot.empty() || options.bench_frames > 0;
+    glfwSwapInterval(headless_run ? 0 : 1);
+    if (!gladLoadGL(glfwGetProcAddress)) {
+        glfwDestroyWindow(window);
+        glfwTerminate();
+        throw std::runtime_error("cannot load OpenGL 3.3 functions");
+    }
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;  // layout comes from code, not from a stray imgui.ini
+    ImGui::StyleColorsDark();
+    ImGui::GetStyle().FrameRounding = 3.0f;
+    const Fonts fonts = load_fonts(15.0f);
+    ImGui_ImplGlfw_InitForOpenGL(window, true);
+    ImGui_ImplOpenGL3_Init("#version 330 core");
+
+    int exit_code = 0;
+    {
+        HeatmapProgram program;
+        program.load(shader_dir());
+        AppState state;
+        state.config = options.config;
+        state.recompute_now();
+        state.stage = options.stage;
+        state.view = options.view;
+        state.select_head(options.head);
+        state.set_query(options.query);
+        UiContext ctx{state, program, fonts, {}, {}, ".", 1, ~0ULL, {}, {}};
+
+        bool help = false, want_screenshot = false;
+        View shown_view = static_cast<View>(-1);
+        int settle_frames = 0;
+        std::vector<double> frame_ms, latency_ms;
+        Clock::time_point last = Clock::now(), keystroke_at{};
+        bool keystroke_pending = false;
+        float fps = 0.0f;
+        int bench_frame = 0;
+
+        while (!glfwWindowShouldClose(window)) {
+            glfwPollEvents();
+            const bool adopted = state.poll_recompute();
+            ImGui_ImplOpenGL3_NewFrame();
+            ImGui_ImplGlfw_NewFrame();
+            ImGui::NewFrame();
+            handle_shortcuts(state, help, want_screenshot);
+            if (!io.WantTextInput && io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_S))
+                state.save_session_to(ctx.export_dir / "session.json");
+            if (!io.WantTextInput && io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_O))
+                state.load_session_from(ctx.export_dir / "session.json");
+            ctx.frame_hover = Hover{};
+            draw_main_window(ctx, fps, shown_view);
+            draw_help(&help);
+            state.hover = ctx.frame_hover;  // every panel drew with last frame's hover; all agree
+
+            ImGui::Render();
+            int fb_w = 0, fb_h = 0;
+            glfwGetFramebufferSize(window, &fb_w, &fb_h);
+            glViewport(0, 0, fb_w, fb_h);
+            glClearColor(0.08f, 0.08f, 0.09f, 1.0f);
+            glClear(GL_COLOR_BUFFER_BIT);
+            ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+
+            if (want_screenshot) {
+                want_screenshot = false;
+                const auto path = ctx.export_dir / ("attnviz_window_" + file_timestamp() + ".png");
+                try {
+                    write_png_atomic(path, read_framebuffer(0, fb_w, fb_h));
+                    state.set_status("saved " + path.string(), false);
+                } catch (const std::exception& e) {
+                    state.set_status(std::string("screenshot failed: ") + e.what(), true);
+                }
+            }
+            // Screenshot mode: wait for the result, then a few frames for ImGui's layout to settle.
+            const bool settled = !state.computing && !state.dirty;
+            settle_frames = settled ? settle_frames + 1 : 0;
+            if (!options.screenshot.empty() && settle_frames == 4) {
+                try {
+                    write_png_atomic(options.screenshot, read_framebuffer(0, fb_w, fb_h));
+                    std::printf("attnviz: wrote %s (%dx%d)\n", options.screenshot.c_str(), fb_w, fb_h);
+                } catch (const std::exception& e) {
+                    std::fprintf(stderr, "attnviz: %s\n", e.what());
+                    exit_code = 1;
+                }
+                glfwSetWindowShouldClose(window, GLFW_TRUE);
+            }
+            glfwSwapBuffers(window);
+            if (options.bench_frames > 0) glFinish();  // time what the GPU did, not what was queued
+
+            const Clock::time_point now = Clock::now();
+            const double ms = std::chrono::duration<double, std::milli>(now - last).count();
+            last = now;
+            fps = fps == 0.0f ? static_cast<float>(1000.0 / std::max(ms, 0.01))
+                              : 0.95f * fps + 0.05f * static_cast<float>(1000.0 / std::max(ms, 0.01));
+
+            if (options.bench_frames > 0) {
+                // Phase 1: steady frames. Phase 2: keystrokes, each timed until its frame is shown.
+                if (keystroke_pending) {
+                    if (adopted) {
+                        latency_ms.push_back(std::chrono::duration<double, std::milli>(now - keystroke_at).count());
+                        keystroke_pending = false;
+                    }
+                } else if (settled && settle_frames > 3) {
+                    if (bench_frame < options.bench_frames) {
+                        frame_ms.push_back(ms);
+                        ++bench_frame;
+                    } else if (latency_ms.size() < 20) {
+                        Config next = state.config;
+                        next.text += latency_ms.size() % 2 ? "x" : "y";
+                        state.edit(next);
+                        keystroke_at = Clock::now();
+                        keystroke_pending = true;
+                    } else {
+                        std::printf("frames %zu  mean %.2f ms  p95 %.2f ms\nkeystroke-to-frame %zu  mean %.2f ms  p95 %.2f ms\n",
+                                    frame_ms.size(), std::accumulate(frame_ms.begin(), frame_ms.end(), 0.0) / static_cast<double>(frame_ms.size()),
+                                    percentile(frame_ms, 0.95), latency_ms.size(),
+                                    std::accumulate(latency_ms.begin(), latency_ms.end(), 0.0) / static_cast<double>(latency_ms.size()),
+                                    percentile(latency_ms, 0.95));
+                        glfwSetWindowShouldClose(window, GLFW_TRUE);
+                    }
+                }
+            }
+        }
+    }
+
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+    glfwDestroyWindow(window);
+    glfwTerminate();
+    return exit_code;
+}
+
+}  // namespace attnviz

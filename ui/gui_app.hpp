@@ -1,0 +1,26 @@
+// The GUI: window, GL context, ImGui, fonts, the frame loop, shortcuts and screenshots.
+#pragma once
+
+#include "core/config.hpp"
+#include "ui/app_state.hpp"
+
+#include <string>
+
+namespace attnviz {
+
+struct GuiOptions {
+    Config config;
+    std::string screenshot;          // when set: settle, render, write this PNG, exit
+    Stage stage = Stage::Embed;      // --stage
+    int head = 0;                    // --head
+    View view = View::Pipeline;      // --view
+    int query = 0;                   // --query
+    int width = 1600;                // window size in pixels
+    int height = 1000;
+    int bench_frames = 0;            // > 0: measure frame times and keystroke latency, print, exit
+};
+
+// Returns the process exit code. Throws std::runtime_error when the window or GL cannot start.
+int run_gui(const GuiOptions& options);
+
+}  // namespace attnviz

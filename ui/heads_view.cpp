@@ -1,0 +1,85 @@
+#include "ui/trace_panels.hpp"
+#include "ui/views.hpp"
+
+#include <imgui.h>
+
+#include <cstdio>
+
+namespace attnviz {
+
+void draw_heads_view(UiContext& ctx) {
+    AppState& st = ctx.state;
+    const Trace& t = st.trace;
+    const Config& c = t.config;
+    ctx.refresh_derived();
+    const int h = c.n_heads;
+    ImGui::Checkbox("show scores instead of weights", &st.heads_show_scores);
+    ImGui::SameLine(0, 20);
+    ImGui::SetNextItemWidth(230);
+    const char* diff_modes[] = {"no difference view", "head a − head b", "with − without mask"};
+    ImGui::Combo("##diff", &st.diff_mode, diff_modes, 3);
+    if (st.diff_mode == 1) {
+        ImGui::SameLine();
+        ImGui::SetNextItemWidth(100);
+        ImGui::SliderInt("head b", &st.diff_head, 0, h - 1);
+    }
+    if (c.n_kv_heads < h) {
+        std::string groups;
+        for (int g = 0; g < c.n_kv_heads; ++g) {
+            groups += "  K/V head " + std::to_string(g) + " ← query heads ";
+            for (int a = 0; a < h; ++a)
+                if (t.kv_head(a) == g) groups += std::to_string(a) + " ";
+        }
+        ImGui::TextColored(ImVec4(0.6f, 0.85f, 1, 1), "%s:%s", c.n_kv_heads == 1 ? "MQA" : "GQA", groups.c_str());
+    } else {
+        ImGui::TextDisabled("MHA: every query head has its own K/V head. Click a head to make it the detail head.");
+    }
+
+    const bool diff = st.diff_mode != 0;
+    PanelGrid grid(h, 260.0f, diff ? 0.62f : 1.0f);
+    for (int a = 0; a < h; ++a) {
+        if (a > 0) grid.next();
+        HeatmapSpec spec = st.heads_show_scores ? scores_spec(st, a, "_grid") : weights_spec(st, a, "_grid");
+        if (c.n_kv_heads < h) spec.title += "  (kv " + std::to_string(t.kv_head(a)) + ")";
+        if (a == st.detail_head) spec.title = "▶ " + spec.title;
+        ImGui::BeginGroup();
+        draw_heatmap(ctx, spec, grid.cell);
+        ImGui::EndGroup();
+        if (ImGui::IsItemClicked()) st.select_head(a);
+    }
+
+    if (!diff) return;
+    ImGui::Separator();
+    const int a = st.detail_head;
+    const auto ua = static_cast<std::size_t>(a);
+    // Difference matrices are rebuilt only when the trace or the chosen pair changes.
+    const std::uint64_t key = (st.generation << 16) ^ (static_cast<std::uint64_t>(st.diff_mode) << 12) ^
+                              (static_cast<std::uint64_t>(a) << 6) ^ static_cast<std::uint64_t>(st.diff_head);
+    MatRM d;
+    std::string title;
+    if (st.diff_mode == 1) {
+        const int b = st.diff_head;
+        d = t.weights[ua] - t.weights[static_cast<std::size_t>(b)];
+        title = "A_" + std::to_string(a) + " − A_" + std::to_string(b) + " (detail head minus head b)";
+    } else {
+        // Without the mask: softmax of the same scaled scores over every key.
+        MatRM unmasked = ctx.scaled[ua];
+        for (int i = 0; i < t.n; ++i)
+            for (int j = 0; j < t.m; ++j) unmasked(i, j) += t.bias(a, i, j);
+        for (int i = 0; i < t.n; ++i) {
+            const float mx = unmasked.row(i).maxCoeff();
+            unmasked.row(i) = (unmasked.row(i).array() - mx).exp().matrix();
+            unmasked.row(i) /= unmasked.row(i).sum();
+        }
+        d = t.weights[ua] - unmasked;
+        title = "A with mask − A without mask, head " + std::to_string(a);
+    }
+    HeatmapSpec spec{"diff", title, d};
+    spec.look = signed_look(d, nullptr);
+    spec.row_labels = &t.tokens;
+    spec.col_labels = c.cross() ? &t.source_tokens : &t.tokens;
+    spec.data_key = key;
+    draw_heatmap(ctx, spec, ImGui::GetContentRegionAvail());
+}
+
+}  // namespace attnviz

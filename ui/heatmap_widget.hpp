@@ -1,0 +1,44 @@
+// A heatmap panel: title, token labels on both axes, the GPU-coloured matrix, a colour bar with
+// its range, linked hover highlight, a tooltip and "Save PNG".
+#pragma once
+
+#include "ui/ui_context.hpp"
+
+#include <imgui.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace attnviz {
+
+struct HeatmapSpec {
+    HeatmapSpec(std::string id_, std::string title_, Eigen::Ref<const MatRM> values_)
+        : id(std::move(id_)), title(std::move(title_)), values(std::move(values_)) {}
+
+    std::string id;                                   // unique per panel (texture cache key)
+    std::string title;                                // e.g. "A = softmax(Z)  head 2  [6×6]"
+    Eigen::Ref<const MatRM> values;                   // [rows, cols]
+    const MatRM* mask = nullptr;                      // [rows, cols], 0 = masked (hatched)
+    HeatmapLook look;
+    const std::vector<std::string>* row_labels = nullptr;  // tokens for rows (queries)
+    const std::vector<std::string>* col_labels = nullptr;  // tokens for columns (keys)
+    std::string row_axis = "query", col_axis = "key";
+    bool rows_are_tokens = true, cols_are_tokens = true;   // link hover by row / column
+    // Extra tooltip lines for cell (i, j): how the number was made.
+    std::function<std::string(int, int)> explain;
+    std::uint64_t data_key = 0;                       // changes whenever values / mask change
+};
+
+// Draws within `size` (the whole panel, labels included). Returns true when hovered.
+bool draw_heatmap(UiContext& ctx, const HeatmapSpec& spec, ImVec2 size);
+
+// Symmetric range for signed data, [0, 1] for weights.
+HeatmapLook signed_look(const Eigen::Ref<const MatRM>& values, const MatRM* mask);
+HeatmapLook weights_look();
+
+// Writes the panel as a PNG into ctx.export_dir (title, labels, colour bar) and reports the
+// outcome in the status bar. Returns the path written, or empty on failure.
+std::string save_heatmap_png(UiContext& ctx, const HeatmapSpec& spec);
+
+}  // namespace attnviz

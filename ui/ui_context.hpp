@@ -1,0 +1,41 @@
+// What every view draws with: the state, the GL heatmap program and per-panel textures, fonts,
+// and the hover collected during this frame (applied once at the end so all panels agree).
+#pragma once
+
+#include "ui/app_state.hpp"
+#include "ui/fonts.hpp"
+#include "ui/heatmap_gl.hpp"
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace attnviz {
+
+struct UiContext {
+    AppState& state;
+    const HeatmapProgram& program;
+    Fonts fonts;
+    std::map<std::string, HeatmapTexture> textures;  // keyed by panel id
+    Hover frame_hover;                               // written by panels under the mouse this frame
+    std::filesystem::path export_dir = ".";          // where "Save PNG" writes
+    int export_scale = 1;                            // 1× or 2×
+
+    // Derived per-head matrices the trace does not store (scaled scores, logits), rebuilt only
+    // when the trace changes: never per frame.
+    std::uint64_t derived_generation = ~0ULL;
+    Stack scaled, logits;
+    void refresh_derived() {
+        if (derived_generation == state.generation) return;
+        derived_generation = state.generation;
+        const int h = state.trace.config.n_heads;
+        scaled.assign(static_cast<std::size_t>(h), MatRM());
+        logits.assign(static_cast<std::size_t>(h), MatRM());
+        for (int a = 0; a < h; ++a) {
+            scaled[static_cast<std::size_t>(a)] = state.trace.scaled_scores(a);
+            logits[static_cast<std::size_t>(a)] = state.trace.logits(a);
+        }
+    }
+};
+
+}  // namespace attnviz

@@ -1,0 +1,17 @@
+// One function per panel; each reads the state through the context and records intents.
+#pragma once
+
+#include "ui/ui_context.hpp"
+
+namespace attnviz {
+
+void draw_controls(UiContext& ctx);        // ui/controls_panel.cpp: every core option + session + export
+void draw_token_strip(UiContext& ctx);     // ui/token_strip.cpp: token chips, padding toggles, hover
+void draw_pipeline_view(UiContext& ctx);   // ui/pipeline_view.cpp: the stage stepper
+void draw_heads_view(UiContext& ctx);      // ui/heads_view.cpp: every head side by side, diffs
+void draw_positional_view(UiContext& ctx); // ui/positional_view.cpp: PE / RoPE / ALiBi plots
+void draw_query_view(UiContext& ctx);      // ui/query_view.cpp: one query's arithmetic
+void draw_status_bar(UiContext& ctx, float fps);  // ui/status_bar.cpp
+void draw_help(bool* open);                // ui/help_window.cpp: shortcuts and a glossary
+
+}  // namespace attnviz
