@@ -25,8 +25,10 @@ int try_main(int argc, char** argv) {
     gui_flags.add_to(app);
     GuiOptions gui;
     app.add_option("--screenshot", gui.screenshot, "Render a few frames, write this PNG and exit");
-    app.add_option("--width", gui.width, "Window width in pixels")->check(CLI::Range(320, 7680));
-    app.add_option("--height", gui.height, "Window height in pixels")->check(CLI::Range(240, 4320));
+    app.add_option("--width", gui.width, "Window width in pixels")->check(CLI::Range(320, 7680))
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    app.add_option("--height", gui.height, "Window height in pixels")->check(CLI::Range(240, 4320))
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     std::string stage = "embed", view = "pipeline";
     app.add_option("--stage", stage, "Pipeline stage: embed|pe|qkv|scores|scale|mask|softmax|av|concat|output")
         ->capture_default_str();

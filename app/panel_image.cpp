@@ -27,13 +27,13 @@ constexpr Rgb8 kDimInk = {150, 150, 160};  // axis names: read after the labels
 
 // Lengths in pixels at scale 1.
 constexpr int kMargin = 10;
-constexpr int kTitlePx = 16;         // font pixel height (ascent − descent)
+constexpr int kTitlePx = 16;  // font pixel height (ascent − descent)
 constexpr int kLabelPx = 12;
-constexpr int kGap = 6;              // between text blocks and the heatmap
-constexpr int kLinePad = 2;          // below each text line
-constexpr int kBarGap = 12;          // heatmap → colour bar
+constexpr int kGap = 6;      // between text blocks and the heatmap
+constexpr int kLinePad = 2;  // below each text line
+constexpr int kBarGap = 12;  // heatmap → colour bar
 constexpr int kBarWidth = 14;
-constexpr int kBarMinHeight = 96;    // so a tiny heatmap still gets a readable bar
+constexpr int kBarMinHeight = 96;  // so a tiny heatmap still gets a readable bar
 constexpr int kBarLabelGap = 4;
 constexpr int kRowLabelMaxWidth = 120;
 // Columns too narrow for their whole labels are labelled every k-th, in slots at least this wide:
@@ -89,6 +89,18 @@ std::u32string decode_utf8(std::string_view s) {
     return out;
 }
 
+// ---- Pixels --------------------------------------------------------------------
+
+std::size_t offset(const Image& img, int x, int y) {
+    return (static_cast<std::size_t>(y) * static_cast<std::size_t>(img.width) + static_cast<std::size_t>(x)) * 4;
+}
+
+// dst ← dst + (ink − dst) · a / 255, rounded.
+void blend(std::uint8_t* dst, Rgb8 ink, unsigned a) {
+    for (std::size_t c = 0; c < 3; ++c)
+        dst[c] = static_cast<std::uint8_t>((dst[c] * (255 - a) + ink[c] * a + 127) / 255);
+}
+
 // ---- Font ----------------------------------------------------------------------
 
 // One glyph run at one pixel size; positions are relative to the run's start.
@@ -107,11 +119,11 @@ public:
         try {
             bytes_ = read_file(path);
         } catch (const IoError& e) {
-            throw std::runtime_error("cannot load font " + path.string() + " (install fonts-dejavu-core): " + e.what());
+            throw std::runtime_error(std::string("cannot load font: ") + e.what() + " (install fonts-dejavu-core)");
         }
         const auto* data = reinterpret_cast<const unsigned char*>(bytes_.data());
-        const int offset = bytes_.size() < 12 ? -1 : stbtt_GetFontOffsetForIndex(data, 0);
-        if (offset < 0 || !stbtt_InitFont(&info_, data, offset)) {
+        const int start = bytes_.size() < 12 ? -1 : stbtt_GetFontOffsetForIndex(data, 0);
+        if (start < 0 || !stbtt_InitFont(&info_, data, start)) {
             throw std::runtime_error("cannot parse font " + path.string() + ": not a TrueType file");
         }
         stbtt_GetFontVMetrics(&info_, &ascent_, &descent_, nullptr);
@@ -142,8 +154,8 @@ public:
         const float ell_w = advance(ell, r.scale);
         // r.x[k] is the pen position after k glyphs (before kerning with the ellipsis).
         std::size_t k = r.glyphs.size();
-        while (k > 0 && r.x[k - 1] + advance(r.glyphs[k - 1], r.scale) + kern(r.glyphs[k - 1], ell, r.scale) + ell_w >
-                            max_w) {
+        while (k > 0 &&
+               r.x[k - 1] + advance(r.glyphs[k - 1], r.scale) + kern(r.glyphs[k - 1], ell, r.scale) + ell_w > max_w) {
             --k;
         }
         r.glyphs.resize(k);
@@ -176,12 +188,10 @@ public:
                 if (py < 0 || py >= img.height) continue;
                 for (int gx = 0; gx < w; ++gx) {
                     const int px = ox + gx;
-                    const unsigned a = cov[static_cast<std::size_t>(gy) * static_cast<std::size_t>(w) +
-                                           static_cast<std::size_t>(gx)];
+                    const unsigned a =
+                        cov[static_cast<std::size_t>(gy) * static_cast<std::size_t>(w) + static_cast<std::size_t>(gx)];
                     if (a == 0 || px < 0 || px >= img.width) continue;
-                    std::uint8_t* p = &img.rgba[(static_cast<std::size_t>(py) * static_cast<std::size_t>(img.width) +
-                                                 static_cast<std::size_t>(px)) * 4];
-                    for (std::size_t c = 0; c < 3; ++c) p[c] = static_cast<std::uint8_t>((p[c] * (255 - a) + ink[c] * a + 127) / 255);
+                    blend(&img.rgba[offset(img, px, py)], ink, a);
                 }
             }
         }
@@ -193,7 +203,9 @@ private:
         stbtt_GetGlyphHMetrics(&info_, glyph, &adv, &lsb);
         return static_cast<float>(adv) * sc;
     }
-    float kern(int a, int b, float sc) const { return static_cast<float>(stbtt_GetGlyphKernAdvance(&info_, a, b)) * sc; }
+    float kern(int a, int b, float sc) const {
+        return static_cast<float>(stbtt_GetGlyphKernAdvance(&info_, a, b)) * sc;
+    }
 
     void place(Run& r) const {
         r.x.resize(r.glyphs.size());
@@ -217,9 +229,9 @@ std::filesystem::path font_path() { return std::filesystem::path(ATTNVIZ_FONT_DI
 
 struct Label {
     Run run;
-    float x;       // pen start
+    float x;  // pen start
     int baseline;
-    int bottom;    // of the line box, for the picture's height
+    int bottom;  // of the line box, for the picture's height
     Rgb8 ink;
 };
 
@@ -257,7 +269,8 @@ Plan plan_panel(const Font& font, const PanelImage& p) {
     Plan plan;
     PanelLayout& l = plan.layout;
     auto add = [&](Run run, float x, int top, int px, Rgb8 ink) {
-        if (!run.glyphs.empty()) plan.labels.push_back({std::move(run), x, top + font.ascent(px), top + font.height(px), ink});
+        if (run.glyphs.empty()) return;
+        plan.labels.push_back({std::move(run), x, top + font.ascent(px), top + font.height(px), ink});
     };
 
     // 1. Row labels, measured first: their width sets where the heatmap starts. Rows shorter than
@@ -322,8 +335,8 @@ Plan plan_panel(const Font& font, const PanelImage& p) {
         const int next = n + 1 < row_runs.size() ? row_runs[n + 1].first : rows;
         const float slot_b = static_cast<float>(l.heat_y) + static_cast<float>(next) * row_h;
         const float centre = slot_t + 0.5f * row_h;
-        const float top = std::max(slot_t, std::min(centre - 0.5f * static_cast<float>(label_h),
-                                                    slot_b - static_cast<float>(label_h)));
+        const float top = std::max(
+            slot_t, std::min(centre - 0.5f * static_cast<float>(label_h), slot_b - static_cast<float>(label_h)));
         const float x = text_right - r.width;
         add(std::move(r), x, static_cast<int>(std::lround(top)), label_px, kInk);
     }
@@ -375,16 +388,12 @@ Image compose_panel(const PanelImage& panel) {
         img.rgba[i + 2] = kBackground[2];
         img.rgba[i + 3] = 255;
     }
-    auto at = [&img](int x, int y) {
-        return &img.rgba[(static_cast<std::size_t>(y) * static_cast<std::size_t>(img.width) + static_cast<std::size_t>(x)) * 4];
-    };
 
     // The GPU's cells verbatim; only alpha is forced, so a PNG viewer shows what the panel showed.
     const Image& h = panel.heatmap;
     for (int y = 0; y < h.height; ++y) {
-        const std::uint8_t* src =
-            &h.rgba[static_cast<std::size_t>(y) * static_cast<std::size_t>(h.width) * 4];
-        std::uint8_t* dst = at(l.heat_x, l.heat_y + y);
+        const std::uint8_t* src = &h.rgba[offset(h, 0, y)];
+        std::uint8_t* dst = &img.rgba[offset(img, l.heat_x, l.heat_y + y)];
         for (int x = 0; x < h.width; ++x) {
             dst[4 * x] = src[4 * x];
             dst[4 * x + 1] = src[4 * x + 1];
@@ -397,7 +406,7 @@ Image compose_panel(const PanelImage& panel) {
         const float t = l.bar_h > 1 ? 1.0f - static_cast<float>(y) / static_cast<float>(l.bar_h - 1) : 1.0f;
         const auto c = colormap_u8(panel.map, t);
         for (int x = 0; x < l.bar_w; ++x) {
-            std::uint8_t* p = at(l.bar_x + x, l.bar_y + y);
+            std::uint8_t* p = &img.rgba[offset(img, l.bar_x + x, l.bar_y + y)];
             p[0] = c[0];
             p[1] = c[1];
             p[2] = c[2];

@@ -21,16 +21,16 @@
 namespace attnviz {
 
 struct PanelImage {
-    std::string title;                      // UTF-8, may contain √ ᵀ · ∞ ∈ ℝ − × and Greek
-    Image heatmap;                          // the rendered cells, already at final pixel size; top-down
-                                            // (flip glReadPixels rows first); alpha ignored: output is opaque
-    std::vector<std::string> row_labels;    // one per matrix row (may be empty: then indices)
-    std::vector<std::string> col_labels;    // one per matrix column (may be empty)
+    std::string title;                    // UTF-8, may contain √ ᵀ · ∞ ∈ ℝ − × and Greek
+    Image heatmap;                        // the rendered cells, already at final pixel size; top-down
+                                          // (flip glReadPixels rows first); alpha ignored: output is opaque
+    std::vector<std::string> row_labels;  // one per matrix row (may be empty: then indices)
+    std::vector<std::string> col_labels;  // one per matrix column (may be empty)
     std::string row_axis = "query", col_axis = "key";
     ColorMap map = ColorMap::Viridis;
-    float lo = 0.0f, hi = 1.0f;             // colour bar range
-    int scale = 1;                          // 1 or 2: multiplies font sizes, margins, bar width; must be >= 1
-    int rows = 0, cols = 0;                 // matrix dims (0 = infer from label counts; if both 0, no per-cell labels)
+    float lo = 0.0f, hi = 1.0f;  // colour bar range
+    int scale = 1;               // 1 or 2: multiplies font sizes, margins, bar width; must be >= 1
+    int rows = 0, cols = 0;      // matrix dims (0 = infer from label counts; if both 0, no per-cell labels)
 };
 
 // Dark background like the app. Throws std::runtime_error naming the full font path if the font cannot load.
@@ -40,7 +40,9 @@ Image compose_panel(const PanelImage& panel);
 
 // Layout rectangle of the heatmap inside the composed image (for tests).
 // Measures text, so it loads the font too (same exception as compose_panel).
-struct PanelLayout { int heat_x, heat_y, bar_x, bar_y, bar_w, bar_h, width, height; };
+struct PanelLayout {
+    int heat_x, heat_y, bar_x, bar_y, bar_w, bar_h, width, height;
+};
 PanelLayout panel_layout(const PanelImage& panel);
 
 }  // namespace attnviz

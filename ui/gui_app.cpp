@@ -13,6 +13,7 @@
 #include <backends/imgui_impl_opengl3.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -175,6 +176,9 @@ int run_gui(const GuiOptions& options) {
             const bool adopted = state.poll_recompute();
             ImGui_ImplOpenGL3_NewFrame();
             ImGui_ImplGlfw_NewFrame();
+            // Scripted runs ignore the pointer: Xvfb parks it mid-screen, which would hover a
+            // cell and put a tooltip into every screenshot.
+            if (headless_run) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
             ImGui::NewFrame();
             handle_shortcuts(state, help, want_screenshot);
             if (!io.WantTextInput && io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_S))

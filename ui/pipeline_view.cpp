@@ -165,7 +165,7 @@ void draw_pipeline_view(UiContext& ctx) {
             equation(ctx, "A = softmax(Z) row-wise,  A_ij = exp(Z_ij − max_j Z) / Σ_j exp(Z_ij − max_j Z)",
                      "weights ∈ " + R(h, n, m) + ";  every visible row sums to 1",
                      "Subtracting the row max changes nothing mathematically and keeps exp() from overflowing. "
-                     "H̄ is the mean row entropy: ln(" + std::to_string(m) + ") = " +
+                     "The entropy in each title is the mean row entropy: ln(" + std::to_string(m) + ") = " +
                          std::to_string(std::log(static_cast<double>(m))).substr(0, 4) + " would be uniform.");
             heads_row(ctx, [&](int k) { return weights_spec(st, k, ""); });
             break;

@@ -13,8 +13,12 @@ namespace {
 
 using Px = std::array<std::uint8_t, 4>;
 
+std::size_t offset(const Image& img, int x, int y) {
+    return (static_cast<std::size_t>(y) * static_cast<std::size_t>(img.width) + static_cast<std::size_t>(x)) * 4;
+}
+
 Px pixel(const Image& img, int x, int y) {
-    const std::size_t k = (static_cast<std::size_t>(y) * static_cast<std::size_t>(img.width) + static_cast<std::size_t>(x)) * 4;
+    const std::size_t k = offset(img, x, y);
     return {img.rgba[k], img.rgba[k + 1], img.rgba[k + 2], img.rgba[k + 3]};
 }
 
@@ -39,7 +43,7 @@ Image synthetic_heatmap(int rows, int cols, int cell_px) {
     for (int y = 0; y < img.height; ++y)
         for (int x = 0; x < img.width; ++x) {
             const int i = y / cell_px, j = x / cell_px;
-            std::uint8_t* p = &img.rgba[(static_cast<std::size_t>(y) * static_cast<std::size_t>(img.width) + static_cast<std::size_t>(x)) * 4];
+            std::uint8_t* p = &img.rgba[offset(img, x, y)];
             p[0] = static_cast<std::uint8_t>(40 * i + 7);
             p[1] = static_cast<std::uint8_t>(30 * j + 11);
             p[2] = static_cast<std::uint8_t>(200 - 9 * (i + j));

@@ -4,6 +4,7 @@
 
 #include <stb_image.h>
 
+#include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -31,7 +32,7 @@ Shot screenshot(const std::string& name, const std::string& args) {
     fs::create_directories(ATTNVIZ_GUI_OUT);
     const fs::path png = fs::path(ATTNVIZ_GUI_OUT) / (name + ".png");
     fs::remove(png);
-    const std::string cmd = std::string("'") + ATTNVIZ_EXE + "' " + args + " --screenshot '" + png.string() +
+    const std::string cmd = std::string("'") + ATTNVIZ_EXE + "' --width 1600 --height 1000 " + args + " --screenshot '" + png.string() +
                             "' > /dev/null 2>&1";
     Shot shot;
     const int status = std::system(cmd.c_str());
@@ -47,6 +48,79 @@ TEST(GuiScreenshot, DefaultWindowRendersAtRequestedSize) {
     ASSERT_NE(s.pixels, nullptr);
     EXPECT_EQ(s.width, 1280);
     EXPECT_EQ(s.height, 800);
+}
+
+// Number of pixels within `tol` of `rgb`.
+int count_near(const Shot& s, std::array<int, 3> rgb, int tol) {
+    int n = 0;
+    for (int y = 0; y < s.height; ++y)
+        for (int x = 0; x < s.width; ++x) {
+            const auto p = s.at(x, y);
+            if (std::abs(p[0] - rgb[0]) <= tol && std::abs(p[1] - rgb[1]) <= tol && std::abs(p[2] - rgb[2]) <= tol) ++n;
+        }
+    return n;
+}
+
+constexpr std::array<int, 3> kViridisTop = {253, 231, 37};   // weight 1
+constexpr std::array<int, 3> kHatchDark = {82, 82, 92};      // masked cell, core/colormap.hpp kMaskColor
+constexpr std::array<int, 3> kDivergingRed = {180, 4, 38};   // most positive score
+constexpr std::array<int, 3> kDivergingBlue = {59, 76, 192}; // most negative score
+
+TEST(GuiScreenshot, EveryStageRendersItsMatrices) {
+    for (const char* stage : {"embed", "pe", "qkv", "scores", "scale", "mask", "softmax", "av", "concat", "output"}) {
+        SCOPED_TRACE(stage);
+        const Shot s = screenshot(std::string("stage_") + stage, std::string("--causal --stage ") + stage);
+        ASSERT_EQ(s.exit_code, 0);
+        ASSERT_NE(s.pixels, nullptr);
+        EXPECT_EQ(s.width, 1600);
+        EXPECT_EQ(s.height, 1000);
+        // Every stage shows at least one signed or weight heatmap: its extreme colours appear.
+        const int extremes = count_near(s, kDivergingRed, 30) + count_near(s, kDivergingBlue, 30) +
+                             count_near(s, kViridisTop, 30);
+        EXPECT_GT(extremes, 50);
+    }
+}
+
+TEST(GuiScreenshot, EveryViewRenders) {
+    for (const char* view : {"pipeline", "heads", "positional", "query"}) {
+        SCOPED_TRACE(view);
+        const Shot s = screenshot(std::string("view_") + view, std::string("--view ") + view + " --causal");
+        ASSERT_EQ(s.exit_code, 0);
+        ASSERT_NE(s.pixels, nullptr);
+        EXPECT_EQ(s.width, 1600);
+        EXPECT_EQ(s.height, 1000);
+        EXPECT_GT(count_near(s, kHatchDark, 6) + count_near(s, kDivergingRed, 30) + count_near(s, kViridisTop, 30), 50);
+    }
+}
+
+// Under a causal mask query 0 sees only key 0, so its weight is exactly 1 (viridis top) and the
+// rest of row 0 is masked (hatched): the yellow cell must sit left of hatched cells on its row,
+// and no hatched cell may appear left of it on that row.
+TEST(GuiScreenshot, CausalWeightsPutTheOneLeftOfTheHatchedCells) {
+    const Shot s = screenshot("causal_softmax", "--causal --heads 1 --d-model 16 --stage softmax");
+    ASSERT_EQ(s.exit_code, 0);
+    ASSERT_NE(s.pixels, nullptr);
+    int yx = -1, yy = -1;
+    for (int y = 0; y < s.height && yy < 0; ++y)
+        for (int x = 0; x < s.width; ++x) {
+            const auto p = s.at(x, y);
+            if (std::abs(p[0] - kViridisTop[0]) < 12 && std::abs(p[1] - kViridisTop[1]) < 12 && std::abs(p[2] - kViridisTop[2]) < 20) {
+                yx = x;
+                yy = y;
+                break;
+            }
+        }
+    ASSERT_GE(yy, 0) << "no weight-1 cell found";
+    const int row_y = yy + 10;
+    int hatch_right = 0, hatch_left = 0;
+    for (int x = 0; x < s.width; ++x) {
+        const auto p = s.at(x, row_y);
+        const bool hatch = std::abs(p[0] - kHatchDark[0]) <= 6 && std::abs(p[2] - kHatchDark[2]) <= 6;
+        if (hatch && x > yx && x < yx + 600) ++hatch_right;
+        if (hatch && x < yx) ++hatch_left;
+    }
+    EXPECT_GT(hatch_right, 40);
+    EXPECT_LT(hatch_left, 4) << "hatched pixels left of the weight-1 cell (a stray anti-aliased label pixel may match)";
 }
 
 TEST(GuiScreenshot, InvalidFlagsExitTwoWithoutAWindow) {
