@@ -107,12 +107,24 @@ TEST(AppState, SelectionsClampWhenTheTraceShrinks) {
     EXPECT_EQ(st.query, 1);
 }
 
+TEST(AppState, FastRecomputeIsAdoptedInTheSameFrame) {
+    AppState st = ready();
+    Config c = st.config;
+    c.causal = true;
+    st.edit(c);
+    EXPECT_TRUE(st.poll_recompute());
+    EXPECT_FALSE(st.computing);
+    EXPECT_TRUE(st.trace.config.causal);
+}
+
 TEST(AppState, BackgroundRecomputeAdoptsTheResult) {
     AppState st = ready();
+    st.compute_ms = 1000.0;  // as if the last run was slow: the next one goes to the background
     Config c = st.config;
     c.text = "a much longer sentence than before";
     st.edit(c);
-    bool adopted = false;
+    bool adopted = st.poll_recompute();
+    EXPECT_TRUE(st.computing || adopted);
     for (int k = 0; k < 2000 && !adopted; ++k) {
         adopted = st.poll_recompute();
         if (!adopted) std::this_thread::sleep_for(std::chrono::milliseconds(1));
