@@ -25,6 +25,7 @@ struct UiContext {
     // when the trace changes: never per frame.
     std::uint64_t derived_generation = ~0ULL;
     Stack scaled, logits;
+    MatRM query_row, output_row;  // [1, d_k], [1, d_v]: the Query view's strips must outlive the draw
     void refresh_derived() {
         if (derived_generation == state.generation) return;
         derived_generation = state.generation;
