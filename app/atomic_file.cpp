@@ -17,9 +17,10 @@ std::string unique_suffix() {
     return std::to_string(::getpid()) + "-" + std::to_string(counter++);
 }
 
-void write_plain(const fs::path& path, std::string_view bytes) {
+// `shown` is the path named in errors: the user's target, not our temporary.
+void write_plain(const fs::path& path, std::string_view bytes, const fs::path& shown) {
     std::FILE* f = std::fopen(path.c_str(), "wb");
-    if (!f) throw IoError("cannot write " + path.string() + ": " + std::strerror(errno));
+    if (!f) throw IoError("cannot write " + shown.string() + ": " + std::strerror(errno));
     const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
     const int err = errno;
     const bool flushed = std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
@@ -27,7 +28,7 @@ void write_plain(const fs::path& path, std::string_view bytes) {
     if (!ok || !flushed || !closed) {
         std::error_code ec;
         fs::remove(path, ec);
-        throw IoError("cannot write " + path.string() + ": " + std::strerror(ok ? errno : err));
+        throw IoError("cannot write " + shown.string() + ": " + std::strerror(ok ? errno : err));
     }
 }
 
@@ -35,7 +36,7 @@ void write_plain(const fs::path& path, std::string_view bytes) {
 
 void write_file_atomic(const fs::path& path, std::string_view bytes) {
     const fs::path tmp = path.string() + ".tmp-" + unique_suffix();
-    write_plain(tmp, bytes);
+    write_plain(tmp, bytes, path);
     std::error_code ec;
     fs::rename(tmp, path, ec);
     if (ec) {
@@ -55,6 +56,8 @@ std::string read_file(const fs::path& path) {
 StagedDir::StagedDir(fs::path dir) : dir_(std::move(dir)) {
     std::error_code ec;
     if (dir_.empty()) throw IoError("output directory is empty: pass --out DIR");
+    // "out/" names the directory "out": without this its parent would be "out" and its filename "".
+    while (!dir_.has_filename() && dir_.has_relative_path()) dir_ = dir_.parent_path();
     dir_existed_ = fs::exists(dir_, ec);
     if (dir_existed_ && !fs::is_directory(dir_, ec)) {
         throw IoError("cannot write into " + dir_.string() + ": it exists and is not a directory");
@@ -66,8 +69,8 @@ StagedDir::StagedDir(fs::path dir) : dir_(std::move(dir)) {
         fs::path parent = dir_.parent_path();
         if (parent.empty()) parent = ".";
         if (!fs::is_directory(parent, ec)) {
-            throw IoError("cannot create " + dir_.string() + ": parent directory " + parent.string() +
-                          " does not exist");
+            throw IoError("cannot create " + dir_.string() + ": parent " + parent.string() +
+                          (fs::exists(parent, ec) ? " is not a directory" : " does not exist"));
         }
         staging_ = parent / (dir_.filename().string() + name.string());
     }
@@ -84,7 +87,7 @@ StagedDir::~StagedDir() {
 }
 
 void StagedDir::add(const std::string& name, std::string_view bytes) {
-    write_plain(staging_ / name, bytes);
+    write_plain(staging_ / name, bytes, dir_ / name);
     names_.push_back(name);
 }
 
@@ -95,6 +98,13 @@ void StagedDir::commit() {
         fs::rename(staging_, dir_, ec);
         if (ec) throw IoError("cannot create " + dir_.string() + ": " + ec.message());
     } else {
+        // rename(2) of a file onto a directory fails; find that before moving anything, so a
+        // failed commit does not leave `dir` half replaced.
+        for (const std::string& name : names_) {
+            if (fs::is_directory(fs::symlink_status(dir_ / name, ec))) {
+                throw IoError("cannot write " + (dir_ / name).string() + ": a directory of that name is in the way");
+            }
+        }
         for (const std::string& name : names_) {
             fs::rename(staging_ / name, dir_ / name, ec);
             if (ec) throw IoError("cannot write " + (dir_ / name).string() + ": " + ec.message());

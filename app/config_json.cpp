@@ -1,6 +1,9 @@
 #include "app/config_json.hpp"
 
+#include <algorithm>
+#include <climits>
 #include <set>
+#include <type_traits>
 
 namespace attnviz {
 
@@ -28,13 +31,34 @@ nlohmann::ordered_json config_to_json(const Config& c) {
 
 namespace {
 
+bool is_int(const json& v) {
+    if (v.is_number_unsigned()) return v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT_MAX);
+    return v.is_number_integer() && v.get<std::int64_t>() >= INT_MIN && v.get<std::int64_t>() <= INT_MAX;
+}
+
+// json::get<int> would quietly truncate 64.5 to 64, wrap -1 to 2^64 - 1 for the seed and read
+// true as 1; a strict reader checks the JSON type first.
+template <typename T>
+bool has_type(const json& v) {
+    if constexpr (std::is_same_v<T, bool>) return v.is_boolean();
+    else if constexpr (std::is_same_v<T, std::string>) return v.is_string();
+    else if constexpr (std::is_same_v<T, double>) return v.is_number();
+    else if constexpr (std::is_same_v<T, int>) return is_int(v);
+    else if constexpr (std::is_same_v<T, std::uint64_t>) {
+        return v.is_number_unsigned() || (v.is_number_integer() && v.get<std::int64_t>() >= 0);
+    } else {
+        static_assert(std::is_same_v<T, std::vector<int>>);
+        return v.is_array() && std::all_of(v.begin(), v.end(), is_int);
+    }
+}
+
 template <typename T>
 T get_as(const json& j, const char* key, const char* type_name) {
-    try {
-        return j.at(key).get<T>();
-    } catch (const json::exception&) {
-        throw ConfigError(key, std::string(key) + " must be " + type_name + " (got " + j.at(key).dump() + ")");
+    const json& v = j.at(key);
+    if (!has_type<T>(v)) {
+        throw ConfigError(key, std::string(key) + " must be " + type_name + " (got " + v.dump() + ")");
     }
+    return v.get<T>();
 }
 
 }  // namespace

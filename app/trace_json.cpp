@@ -15,6 +15,10 @@ void append_number(std::string& out, float v) {
         out += "null";
         return;
     }
+    if (v == 0.0f && std::signbit(v)) {
+        out += "-0.0";  // "-0" would read back as the integer 0, losing the sign bit
+        return;
+    }
     char buf[32];
     const auto res = std::to_chars(buf, buf + sizeof buf, v);
     out.append(buf, res.ptr);
@@ -68,7 +72,9 @@ std::string trace_to_json(const Trace& t, const json& extra) {
     return out;
 }
 
-LoadedTrace trace_from_json(const std::string& text) {
+namespace {
+
+LoadedTrace parse_trace(const std::string& text) {
     json j;
     try {
         j = json::parse(text);
@@ -107,6 +113,17 @@ LoadedTrace trace_from_json(const std::string& text) {
         }
     }
     return lt;
+}
+
+}  // namespace
+
+LoadedTrace trace_from_json(const std::string& text) {
+    try {
+        return parse_trace(text);
+    } catch (const json::exception& e) {
+        // A missing key or a wrong type: keep the promise of std::runtime_error.
+        throw std::runtime_error(std::string("malformed trace: ") + e.what());
+    }
 }
 
 }  // namespace attnviz

@@ -1,142 +1,434 @@
-// The headless CLI end to end: the real executable, its files and its exit codes.
+// `attnviz export` end to end: the real executable, the files it writes, its exit codes and its one
+// line of error; plus the in-process pieces it is made of (export_trace, cell size, PNG encoding).
+#include "app/config_json.hpp"
+#include "app/export_command.hpp"
+#include "app/png_writer.hpp"
+#include "app/trace_csv.hpp"
+#include "app/trace_json.hpp"
+#include "core/attention.hpp"
+#include "core/heatmap_image.hpp"
+#include "tests/app/app_test_helpers.hpp"
+#include "tests/core/test_helpers.hpp"
+
 #include <gtest/gtest.h>
+#include <stb_image.h>
 
-#include "app/atomic_file.hpp"
-
-#include <filesystem>
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <algorithm>
+#include <tuple>
 
 namespace attnviz {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
+using test::entries;
+using test::run_cli;
+using test::shell_quote;
+using test::TempDir;
 
-struct CliRun {
-    int code;
-    std::string err;
-};
+const std::string kSelfFlags =
+    "--text 'the cat <pad> sat on the mat' --tokenize word --d-model 32 --heads 8 --kv-heads 2 --d-k 6 --d-v 10 "
+    "--seed 7 --pos rope --rope-base 500 --rope-style half --scale linear --temperature 2 --causal --window 3 "
+    "--padding 0";
+const std::string kCrossFlags =
+    "--text sat --tokenize char --d-model 24 --heads 6 --kv-heads 3 --d-k 4 --d-v 2 --seed 18446744073709551615 "
+    "--pos learned --rope-base 12345.5 --rope-style half --scale none --temperature 0.25 --padding 1 --source chat";
 
-CliRun attnviz_cli(const std::string& args) {
-    const fs::path err = fs::temp_directory_path() / ("attnviz_err_" + std::to_string(::getpid()));
-    const std::string cmd = std::string("'") + ATTNVIZ_EXE + "' " + args + " > /dev/null 2> '" + err.string() + "'";
-    const int status = std::system(cmd.c_str());
-    CliRun r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(err)};
-    fs::remove(err);
-    return r;
+std::string out_flag(const fs::path& p) { return " --out " + shell_quote(p.string()); }
+
+// The heatmaps export_trace draws for head a, encoded the same way.
+std::string expected_png(const Trace& t, int a, bool weights) {
+    HeatmapStyle style;
+    style.cell_px = export_cell_px(t.n, t.m);
+    const auto ua = static_cast<std::size_t>(a);
+    if (weights) {
+        style.map = ColorMap::Viridis;
+        style.lo = 0.0f;
+        style.hi = 1.0f;
+        return encode_png(render_heatmap(t.weights[ua], &t.mask, style));
+    }
+    style.map = ColorMap::Diverging;
+    std::tie(style.lo, style.hi) = symmetric_range(t.scores[ua], &t.mask);
+    return encode_png(render_heatmap(t.scores[ua], &t.mask, style));
 }
 
-class ExportCli : public ::testing::Test {
-protected:
-    void SetUp() override {
-        dir = fs::temp_directory_path() / ("attnviz_cli_" + std::to_string(::getpid()) + "_" +
-                                           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir);
-        fs::create_directories(dir);
+std::vector<std::string> png_names(int heads) {
+    std::vector<std::string> out;
+    for (int a = 0; a < heads; ++a) {
+        out.push_back("scores_head" + std::to_string(a) + ".png");
+        out.push_back("weights_head" + std::to_string(a) + ".png");
     }
-    void TearDown() override { fs::remove_all(dir); }
-    // Every file and its bytes, to prove a directory did not change.
-    std::map<std::string, std::string> snapshot(const fs::path& p) {
-        std::map<std::string, std::string> out;
-        if (!fs::exists(p)) return out;
-        for (const auto& e : fs::recursive_directory_iterator(p))
-            out[e.path().lexically_relative(p).string()] = e.is_regular_file() ? read_file(e.path()) : "<dir>";
-        return out;
-    }
-    fs::path dir;
-};
+    return out;
+}
 
-TEST_F(ExportCli, WritesTraceAndHeatmapsForEveryFlag) {
+std::vector<std::string> sorted(std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+}
+
+bool no_staging_left(const fs::path& dir) {
+    for (const std::string& name : entries(dir))
+        if (name.find(".attnviz-staging") != std::string::npos) return false;
+    return true;
+}
+
+const std::string kPngMagic("\x89PNG\r\n\x1a\n", 8);
+
+TEST(ExportCli, DefaultExportWritesTraceJsonAndTwoPngsPerHead) {
+    TempDir dir;
     const fs::path out = dir / "out";
-    const CliRun r = attnviz_cli("export --text 'the cat sat on the mat' --tokenize word --d-model 32 --heads 4 "
-                              "--kv-heads 2 --d-k 8 --d-v 6 --seed 7 --pos rope --rope-base 500 --rope-style half "
-                              "--scale linear --temperature 2 --causal --window 3 --padding 1 --format json --out '" +
-                              out.string() + "'");
+    const test::CliRun r = run_cli("export --text 'the cat sat on the mat'" + out_flag(out));
     ASSERT_EQ(r.code, 0) << r.err;
-    const auto j = nlohmann::json::parse(read_file(out / "trace.json"));
-    const auto& c = j["config"];
-    EXPECT_EQ(c["d_model"], 32);
-    EXPECT_EQ(c["n_heads"], 4);
-    EXPECT_EQ(c["n_kv_heads"], 2);
-    EXPECT_EQ(c["d_k"], 8);
-    EXPECT_EQ(c["d_v"], 6);
-    EXPECT_EQ(c["seed"], 7);
-    EXPECT_EQ(c["positional"], "rope");
-    EXPECT_EQ(c["rope_base"], 500.0);
-    EXPECT_EQ(c["rope_style"], "half");
-    EXPECT_EQ(c["scale"], "linear");
-    EXPECT_EQ(c["temperature"], 2.0);
-    EXPECT_EQ(c["causal"], true);
-    EXPECT_EQ(c["window"], 3);
-    EXPECT_EQ(c["padding"], (nlohmann::json{1}));
-    EXPECT_EQ(j["tensors"]["V"]["shape"], (nlohmann::json{2, 6, 6}));
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(r.out, "attnviz export: wrote 9 files to " + out.string() + "\n");
+    std::vector<std::string> expected = png_names(4);  // default: 4 heads
+    expected.push_back("trace.json");
+    EXPECT_EQ(entries(out), sorted(expected));
+    EXPECT_TRUE(no_staging_left(dir.path()));
+
+    // Byte for byte what the library writes for the same options.
+    Config c;
+    c.text = "the cat sat on the mat";
+    const Trace t = run(c);
+    EXPECT_EQ(read_file(out / "trace.json"), trace_to_json(t));
     for (int a = 0; a < 4; ++a) {
-        for (const char* kind : {"weights", "scores"}) {
-            const std::string png = read_file(out / (std::string(kind) + "_head" + std::to_string(a) + ".png"));
-            ASSERT_GE(png.size(), 8u);
-            EXPECT_EQ(png.substr(1, 3), "PNG");
+        SCOPED_TRACE(a);
+        const std::string w = read_file(out / ("weights_head" + std::to_string(a) + ".png"));
+        const std::string s = read_file(out / ("scores_head" + std::to_string(a) + ".png"));
+        EXPECT_EQ(w.substr(0, 8), kPngMagic);
+        EXPECT_EQ(s.substr(0, 8), kPngMagic);
+        EXPECT_EQ(w, expected_png(t, a, true));
+        EXPECT_EQ(s, expected_png(t, a, false));
+    }
+    // The PNG decodes to the rendered pixels: 6×6 cells of 24 px plus margins and the colour bar.
+    HeatmapStyle style;
+    style.cell_px = 24;
+    const Image img = render_heatmap(t.weights[0], &t.mask, style);
+    const std::string w0 = read_file(out / "weights_head0.png");
+    int width = 0, height = 0, channels = 0;
+    unsigned char* px = stbi_load_from_memory(reinterpret_cast<const unsigned char*>(w0.data()),
+                                              static_cast<int>(w0.size()), &width, &height, &channels, 4);
+    ASSERT_NE(px, nullptr);
+    EXPECT_EQ(width, img.width);
+    EXPECT_EQ(height, img.height);
+    EXPECT_GE(width, 6 * 24);
+    EXPECT_TRUE(std::equal(img.rgba.begin(), img.rgba.end(), px));
+    stbi_image_free(px);
+}
+
+TEST(ExportCli, EveryFlagIsAcceptedAndReflectedInTraceJson) {
+    TempDir dir;
+    const test::CliRun r = run_cli("export " + kSelfFlags + " --format json" + out_flag(dir / "self"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string text = read_file(dir / "self" / "trace.json");
+    // Identical to the library's trace for self_config(): every flag landed in its field.
+    EXPECT_EQ(text, trace_to_json(run(test::self_config())));
+    const json c = json::parse(text)["config"];
+    EXPECT_EQ(c, json::parse(R"({"text":"the cat <pad> sat on the mat","tokenize":"word","d_model":32,"n_heads":8,
+        "n_kv_heads":2,"d_k":6,"d_v":10,"seed":7,"positional":"rope","rope_base":500.0,"rope_style":"half",
+        "scale":"linear","temperature":2.0,"causal":true,"window":3,"padding":[0,2],"source":""})"));
+    EXPECT_EQ(entries(dir / "self").size(), 1u + 2 * 8);  // trace.json + 8 heads × 2 PNGs
+}
+
+TEST(ExportCli, SourceAndCharFlagsAreReflectedInTraceJson) {
+    TempDir dir;
+    const test::CliRun r = run_cli("export " + kCrossFlags + out_flag(dir / "cross"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string text = read_file(dir / "cross" / "trace.json");
+    EXPECT_EQ(text, trace_to_json(run(test::cross_config())));
+    const json j = json::parse(text);
+    EXPECT_EQ(j["config"], json::parse(R"({"text":"sat","tokenize":"char","d_model":24,"n_heads":6,"n_kv_heads":3,
+        "d_k":4,"d_v":2,"seed":18446744073709551615,"positional":"learned","rope_base":12345.5,"rope_style":"half",
+        "scale":"none","temperature":0.25,"causal":false,"window":0,"padding":[1],"source":"chat"})"));
+    EXPECT_EQ(j["source_tokens"], (json{"c", "h", "a", "t"}));
+    EXPECT_EQ(j["tensors"]["X_in_source"]["shape"], (json{4, 24}));
+    std::vector<std::string> expected = png_names(6);
+    expected.push_back("trace.json");
+    EXPECT_EQ(entries(dir / "cross"), sorted(expected));
+}
+
+TEST(ExportCli, HelpListsEveryFlagAndExitsZero) {
+    const test::CliRun r = run_cli("export --help");
+    EXPECT_EQ(r.code, 0);
+    for (const char* flag : {"--text", "--tokenize", "--d-model", "--heads", "--kv-heads", "--d-k", "--d-v", "--seed",
+                             "--pos", "--rope-base", "--rope-style", "--scale", "--temperature", "--causal", "--window",
+                             "--padding", "--source", "--format", "--out"})
+        EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
+}
+
+TEST(ExportCli, CsvWritesOneFilePerTensorWithItsShape) {
+    for (const auto& [flags, config] : {std::pair{kSelfFlags, test::self_config()}, std::pair{kCrossFlags, test::cross_config()}}) {
+        SCOPED_TRACE(flags);
+        TempDir dir;
+        const fs::path out = dir / "csv";
+        const test::CliRun r = run_cli("export " + flags + " --format csv" + out_flag(out));
+        ASSERT_EQ(r.code, 0) << r.err;
+        const Trace t = run(config);
+        std::vector<std::string> expected = png_names(t.config.n_heads);
+        expected.push_back("config.json");
+        expected.push_back("tokens.csv");
+        if (t.config.cross()) expected.push_back("source_tokens.csv");
+        for (const NamedTensor& nt : named_tensors(t)) {
+            expected.push_back(nt.name + ".csv");
+            EXPECT_EQ(read_file(out / (nt.name + ".csv")), tensor_to_csv(nt)) << nt.name;
         }
+        EXPECT_EQ(entries(out), sorted(expected));  // and no trace.json
+        EXPECT_EQ(read_file(out / "config.json"), config_to_json(t.config).dump(2) + "\n");
+        EXPECT_EQ(read_file(out / "tokens.csv"), tokens_to_csv(t.tokens));
+        if (t.config.cross()) EXPECT_EQ(read_file(out / "source_tokens.csv"), "index,token\n0,\"c\"\n1,\"h\"\n2,\"a\"\n3,\"t\"\n");
     }
+    // Pinned by hand for the self config: weights is [8, 7, 7]; logits row 0 is fully masked.
+    TempDir dir;
+    ASSERT_EQ(run_cli("export " + kSelfFlags + " --format csv" + out_flag(dir.path())).code, 0);
+    const std::string w = read_file(dir / "weights.csv");
+    EXPECT_EQ(w.substr(0, w.find('\n')), "# weights shape=[8,7,7]");
+    EXPECT_EQ(std::count(w.begin(), w.end(), '\n'), 1 + 8 * 7);
+    const std::string z = read_file(dir / "logits.csv");
+    EXPECT_EQ(z.substr(0, z.find('\n') + 8), "# logits shape=[8,7,7]\n,,,,,,\n");
 }
 
-TEST_F(ExportCli, CsvWritesOneFilePerTensorWithItsShape) {
-    const fs::path out = dir / "csv";
-    ASSERT_EQ(attnviz_cli("export --text 'a b c' --heads 2 --d-model 8 --causal --format csv --out '" + out.string() + "'").code, 0);
-    const std::string w = read_file(out / "weights.csv");
-    EXPECT_EQ(w.substr(0, w.find('\n')), "# weights shape=[2,3,3]");
-    EXPECT_EQ(std::count(w.begin(), w.end(), '\n'), 1 + 2 * 3);
-    const std::string logits = read_file(out / "logits.csv");
-    // Row 0 of a causal mask: key 0 visible, keys 1 and 2 masked (empty cells).
-    const std::string row0 = logits.substr(logits.find('\n') + 1, logits.find('\n', logits.find('\n') + 1) - logits.find('\n') - 1);
-    EXPECT_EQ(row0.substr(row0.size() - 2), ",,");
-}
+struct BadCase {
+    std::string args;
+    std::string first_line;  // the message, exactly
+    bool usage_hint;         // CLI11's parse errors add "Run with --help for more information."
+};
 
-TEST_F(ExportCli, BadInputExitsTwoWithOneMessageAndLeavesDirUntouched) {
-    const fs::path out = dir / "keep";
-    fs::create_directories(out);
-    std::ofstream(out / "trace.json") << "old";
-    std::ofstream(out / "notes.txt") << "mine";
-    const auto before = snapshot(out);
-    const std::string o = " --out '" + out.string() + "'";
-    const std::pair<std::string, std::string> cases[] = {
-        {"export --bogus" + o, "--bogus"},
-        {"export --heads 8 --kv-heads 3" + o, "n_kv_heads=3 must divide n_heads=8"},
-        {"export --pos foo" + o, "positional=foo must be one of"},
-        {"export --format xml" + o, "format=xml must be one of json|csv"},
-        {"export --temperature 0" + o, "temperature=0 must be finite, > 0"},
-        {"export --text ''" + o, "text is empty"},
-        {"export --padding 9" + o, "padding=9 is past the last token"},
+const std::vector<BadCase>& bad_cases() {
+    static const std::vector<BadCase> cases = {
+        {"--bogus", "The following argument was not expected: --bogus", true},
+        {"--heads abc", "Could not convert: --heads = abc", true},
+        {"--heads 8 --kv-heads 3", "attnviz export: n_kv_heads=3 must divide n_heads=8", false},
+        {"--pos foo", "attnviz export: positional=foo must be one of none|sinusoidal|learned|rope|alibi", false},
+        {"--tokenize bpe", "attnviz export: tokenize=bpe must be one of word|char", false},
+        {"--rope-style spiral", "attnviz export: rope_style=spiral must be one of interleaved|half", false},
+        {"--scale log", "attnviz export: scale=log must be one of sqrt|linear|none", false},
+        {"--format xml", "attnviz export: format=xml must be one of json|csv", false},
+        {"--temperature 0", "attnviz export: temperature=0 must be finite, > 0 and at most 1e+06", false},
+        {"--text ''", "attnviz export: text is empty: type at least one token", false},
+        {"--padding 9", "attnviz export: padding=9 is past the last token (index 5)", false},
+        {"--padding x", "attnviz export: padding: 'x' is not a token index (0..4096)", false},
+        {"--d-k 7 --pos rope",
+         "attnviz export: d_k=7 must be even with positional=rope (RoPE rotates pairs of dimensions)", false},
+        {"--source chat --causal",
+         "attnviz export: causal=true cannot be combined with a source text: in cross-attention every query may read "
+         "the whole source",
+         false},
+        {"--source chat --pos alibi",
+         "attnviz export: positional=alibi cannot be combined with a source text: ALiBi's distance bias compares "
+         "positions within one sequence",
+         false},
     };
-    for (const auto& [args, message] : cases) {
-        SCOPED_TRACE(args);
-        const CliRun r = attnviz_cli(args);
-        EXPECT_EQ(r.code, 2);
-        EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
-        EXPECT_EQ(snapshot(out), before);
+    return cases;
+}
+
+void expect_one_message(const test::CliRun& r, const BadCase& c) {
+    EXPECT_EQ(r.code, kExitBadInput);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, c.first_line + "\n" + (c.usage_hint ? "Run with --help for more information.\n" : ""));
+}
+
+TEST(ExportCli, BadInputExitsTwoWithOneMessageAndLeavesExistingDirByteIdentical) {
+    TempDir dir;
+    const fs::path out = dir / "keep";
+    fs::create_directories(out / "sub");
+    test::write_text(out / "trace.json", "old trace");
+    test::write_text(out / "sentinel.txt", "mine");
+    test::write_text(out / "sub" / "nested.bin", std::string("\0\1\2", 3));
+    const auto before = test::snapshot(out);
+    ASSERT_EQ(before.size(), 4u);
+    for (const BadCase& c : bad_cases()) {
+        SCOPED_TRACE(c.args);
+        expect_one_message(run_cli("export " + c.args + out_flag(out)), c);
+        EXPECT_EQ(test::snapshot(out), before);
+        EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"keep"}));  // no staging beside it either
     }
 }
 
-TEST_F(ExportCli, UnwritableDirExitsTwoAndCreatesNothing) {
-    std::ofstream(dir / "file") << "x";
-    const CliRun under_file = attnviz_cli("export --out '" + (dir / "file" / "sub").string() + "'");
-    EXPECT_EQ(under_file.code, 2);
-    EXPECT_NE(under_file.err.find((dir / "file").string()), std::string::npos) << under_file.err;
-    const CliRun missing_parent = attnviz_cli("export --out '" + (dir / "no" / "such" / "dir").string() + "'");
-    EXPECT_EQ(missing_parent.code, 2);
-    EXPECT_FALSE(fs::exists(dir / "no"));
-    // Nothing left behind: no staging directories.
-    for (const auto& e : fs::directory_iterator(dir)) EXPECT_EQ(e.path().filename(), "file");
+TEST(ExportCli, BadInputIntoAMissingDirDoesNotCreateIt) {
+    TempDir dir;
+    for (const BadCase& c : bad_cases()) {
+        SCOPED_TRACE(c.args);
+        expect_one_message(run_cli("export " + c.args + out_flag(dir / "new")), c);
+        EXPECT_TRUE(entries(dir.path()).empty());
+    }
 }
 
-TEST_F(ExportCli, SuccessfulExportIntoExistingDirKeepsUnrelatedFiles) {
-    std::ofstream(dir / "notes.txt") << "mine";
-    ASSERT_EQ(attnviz_cli("export --text 'a b' --heads 1 --d-model 4 --out '" + dir.string() + "'").code, 0);
+TEST(ExportCli, MissingOutIsAUsageError) {
+    const test::CliRun r = run_cli("export --text 'a b'");
+    EXPECT_EQ(r.code, kExitBadInput);
+    EXPECT_EQ(r.err, "--out is required\nRun with --help for more information.\n");
+}
+
+TEST(ExportCli, UnwritableDirExitsTwoNamingThePathAndCreatesNothing) {
+    TempDir dir;
+    const fs::path file = dir / "file";
+    test::write_text(file, "x");
+    const test::CliRun under_file = run_cli("export" + out_flag(file / "sub"));
+    EXPECT_EQ(under_file.code, kExitBadInput);
+    EXPECT_EQ(under_file.err, "attnviz export: cannot create " + (file / "sub").string() + ": parent " +
+                                  file.string() + " is not a directory\n");
+    const test::CliRun is_file = run_cli("export" + out_flag(file));
+    EXPECT_EQ(is_file.code, kExitBadInput);
+    EXPECT_EQ(is_file.err,
+              "attnviz export: cannot write into " + file.string() + ": it exists and is not a directory\n");
+    const test::CliRun no_parent = run_cli("export" + out_flag(dir / "no" / "such" / "dir"));
+    EXPECT_EQ(no_parent.code, kExitBadInput);
+    EXPECT_EQ(no_parent.err, "attnviz export: cannot create " + (dir / "no" / "such" / "dir").string() +
+                                 ": parent " + (dir / "no" / "such").string() + " does not exist\n");
+    EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"file"}));
+    EXPECT_EQ(read_file(file), "x");
+}
+
+TEST(ExportCli, ReadOnlyDirExitsTwoWhenPermissionsApply) {
+    if (::geteuid() == 0) GTEST_SKIP() << "running as root: chmod 0555 does not block writes";
+    TempDir dir;
+    const fs::path ro = dir / "ro";
+    fs::create_directory(ro);
+    test::write_text(ro / "trace.json", "old");
+    fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                            fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+    const test::CliRun r = run_cli("export" + out_flag(ro));
+    fs::permissions(ro, fs::perms::owner_all);
+    EXPECT_EQ(r.code, kExitBadInput);
+    EXPECT_EQ(r.err.rfind("attnviz export: cannot write into " + ro.string() + ": ", 0), 0u) << r.err;
+    EXPECT_EQ(entries(ro), (std::vector<std::string>{"trace.json"}));
+}
+
+TEST(ExportCli, ADirectoryInTheWayFailsBeforeAnyFileIsReplaced) {
+    // The last file export writes is scores_head3.png; a directory there makes the commit fail
+    // after every file was staged. trace.json and the other PNGs must not have been moved in.
+    TempDir dir;
+    test::write_text(dir / "trace.json", "old trace");
+    fs::create_directory(dir / "scores_head3.png");
+    test::write_text(dir / "scores_head3.png" / "inner", "x");
+    const auto before = test::snapshot(dir.path());
+    const test::CliRun r = run_cli("export" + out_flag(dir.path()));
+    EXPECT_EQ(r.code, kExitBadInput);
+    EXPECT_EQ(r.err, "attnviz export: cannot write " + (dir / "scores_head3.png").string() +
+                         ": a directory of that name is in the way\n");
+    EXPECT_EQ(test::snapshot(dir.path()), before);
+}
+
+TEST(ExportCli, SuccessfulExportIntoExistingDirKeepsUnrelatedFiles) {
+    TempDir dir;
+    test::write_text(dir / "notes.txt", "mine");
+    test::write_text(dir / "trace.json", "old trace");
+    test::write_text(dir / "weights_head9.png", "from an 10-head export");
+    fs::create_directory(dir / "sub");
+    test::write_text(dir / "sub" / "keep", "k");
+    const test::CliRun r = run_cli("export --text 'a b' --heads 1 --d-model 4" + out_flag(dir.path()));
+    ASSERT_EQ(r.code, 0) << r.err;
+    Config c;
+    c.text = "a b";
+    c.n_heads = 1;
+    c.d_model = 4;
+    EXPECT_EQ(read_file(dir / "trace.json"), trace_to_json(run(c)));
     EXPECT_EQ(read_file(dir / "notes.txt"), "mine");
-    EXPECT_TRUE(fs::exists(dir / "trace.json"));
-    for (const auto& e : fs::directory_iterator(dir))
-        EXPECT_EQ(e.path().filename().string().rfind(".attnviz-staging", 0), std::string::npos);
+    EXPECT_EQ(read_file(dir / "weights_head9.png"), "from an 10-head export");  // not ours to delete
+    EXPECT_EQ(read_file(dir / "sub" / "keep"), "k");
+    EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"notes.txt", "scores_head0.png", "sub", "trace.json",
+                                                             "weights_head0.png", "weights_head9.png"}));
+}
+
+TEST(ExportCli, TrailingSlashOnANewDirIsTheSameDir) {
+    TempDir dir;
+    const test::CliRun r = run_cli("export --text 'a b' --heads 1 --d-model 4 --out " +
+                                   shell_quote((dir / "new").string() + "/"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"new"}));
+    EXPECT_EQ(entries(dir / "new"), (std::vector<std::string>{"scores_head0.png", "trace.json", "weights_head0.png"}));
+}
+
+// ---- in-process pieces ---------------------------------------------------------
+
+TEST(Export, CellSizeKeepsTheGridNear480PixelsWithin2To24) {
+    EXPECT_EQ(export_cell_px(0, 0), 24);     // 480 / 1, clamped
+    EXPECT_EQ(export_cell_px(6, 6), 24);     // 80, clamped
+    EXPECT_EQ(export_cell_px(20, 20), 24);
+    EXPECT_EQ(export_cell_px(40, 40), 12);
+    EXPECT_EQ(export_cell_px(3, 100), 4);    // the larger side decides
+    EXPECT_EQ(export_cell_px(100, 3), 4);
+    EXPECT_EQ(export_cell_px(240, 1), 2);
+    EXPECT_EQ(export_cell_px(4096, 4096), 2);  // 0, clamped
+}
+
+TEST(Export, FormatParsesJsonAndCsvOnly) {
+    EXPECT_EQ(parse_export_format("json"), ExportFormat::Json);
+    EXPECT_EQ(parse_export_format("csv"), ExportFormat::Csv);
+    EXPECT_TRUE(test::throws_config_error([] { parse_export_format("JSON"); }, "format",
+                                          {"format=JSON must be one of json|csv"}));
+    EXPECT_TRUE(test::throws_config_error([] { parse_export_format(""); }, "format"));
+}
+
+TEST(Export, ExportTraceReturnsFilesInWriteOrderAndAddsExtraSections) {
+    TempDir dir;
+    ExportRequest req;
+    req.config = test::self_config();
+    req.out = dir / "x";
+    req.extra_sections = [](const Trace& t) { return json{{"tiles", t.n}}; };
+    const std::vector<std::string> names = export_trace(req);
+    std::vector<std::string> expected = {"trace.json"};
+    for (int a = 0; a < 8; ++a) {
+        expected.push_back("weights_head" + std::to_string(a) + ".png");
+        expected.push_back("scores_head" + std::to_string(a) + ".png");
+    }
+    EXPECT_EQ(names, expected);
+    const LoadedTrace lt = trace_from_json(read_file(dir / "x" / "trace.json"));
+    EXPECT_EQ(lt.extra["tiles"], 7);
+}
+
+TEST(Export, ExportTraceThrowsBeforeTouchingTheDisk) {
+    TempDir dir;
+    ExportRequest req;
+    req.config.n_heads = 8;
+    req.config.n_kv_heads = 3;
+    req.out = dir / "x";
+    EXPECT_TRUE(test::throws_config_error([&] { export_trace(req); }, "n_kv_heads", {"n_kv_heads=3 must divide n_heads=8"}));
+    req.config = Config{};
+    req.out = "";
+    EXPECT_THROW(export_trace(req), IoError);
+    EXPECT_TRUE(entries(dir.path()).empty());
+}
+
+TEST(PngWriter, EncodesPixelsThatDecodeBackExactly) {
+    Image img;
+    img.width = 3;
+    img.height = 2;
+    img.rgba = {255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255,  // red green blue
+                0, 0, 0, 0, 128, 128, 128, 128, 255, 255, 255, 255};
+    const std::string png = encode_png(img);
+    EXPECT_EQ(png.substr(0, 8), kPngMagic);
+    // IHDR: width and height big-endian at bytes 16 and 20.
+    EXPECT_EQ(png.substr(12, 4), "IHDR");
+    EXPECT_EQ(static_cast<unsigned char>(png[19]), 3);
+    EXPECT_EQ(static_cast<unsigned char>(png[23]), 2);
+    int w = 0, h = 0, ch = 0;
+    unsigned char* px = stbi_load_from_memory(reinterpret_cast<const unsigned char*>(png.data()),
+                                              static_cast<int>(png.size()), &w, &h, &ch, 4);
+    ASSERT_NE(px, nullptr);
+    EXPECT_EQ(w, 3);
+    EXPECT_EQ(h, 2);
+    EXPECT_TRUE(std::equal(img.rgba.begin(), img.rgba.end(), px));
+    stbi_image_free(px);
+
+    TempDir dir;
+    write_png_atomic(dir / "a.png", img);
+    EXPECT_EQ(read_file(dir / "a.png"), png);
+    EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"a.png"}));
+}
+
+TEST(PngWriter, RefusesAnImageWhoseBufferDoesNotMatchItsSize) {
+    Image bad;
+    bad.width = 2;
+    bad.height = 2;
+    bad.rgba = {1, 2, 3};
+    try {
+        encode_png(bad);
+        FAIL() << "encoded";
+    } catch (const IoError& e) {
+        EXPECT_STREQ(e.what(), "cannot encode PNG: image is 2x2 with 3 bytes");
+    }
+    EXPECT_THROW(encode_png(Image{}), IoError);
 }
 
 }  // namespace
