@@ -209,15 +209,16 @@ int draw_line_plot(const LinePlotSpec& spec, ImVec2 size) {
     if (ImGui::IsItemHovered() && samples > 0) {
         const float mx = x_lo + (ImGui::GetIO().MousePos.x - p0.x) / (p1.x - p0.x) * (x_hi - x_lo);
         const auto it = std::lower_bound(spec.x.begin(), spec.x.end(), mx);
+        auto at = [&](int index) { return spec.x[static_cast<std::size_t>(index)]; };
         int k = static_cast<int>(it - spec.x.begin());
-        if (k >= samples || (k > 0 && mx - spec.x[static_cast<std::size_t>(k - 1)] < spec.x[static_cast<std::size_t>(k)] - mx)) --k;
+        if (k >= samples || (k > 0 && mx - at(k - 1) < at(k) - mx)) --k;  // the nearer neighbour
         k = std::clamp(k, 0, samples - 1);
         hovered = k;
-        const float gx = sx(spec.x[static_cast<std::size_t>(k)]);
+        const float gx = sx(at(k));
         dl->AddLine(ImVec2(gx, p0.y), ImVec2(gx, p1.y), IM_COL32(255, 255, 255, 110));
         ImGui::BeginTooltip();
-        if (spec.integer_x) ImGui::Text("%s = %d", spec.x_label.c_str(), static_cast<int>(std::lround(spec.x[static_cast<std::size_t>(k)])));
-        else ImGui::Text("%s = %.4g", spec.x_label.c_str(), static_cast<double>(spec.x[static_cast<std::size_t>(k)]));
+        if (spec.integer_x) ImGui::Text("%s = %d", spec.x_label.c_str(), static_cast<int>(std::lround(at(k))));
+        else ImGui::Text("%s = %.4g", spec.x_label.c_str(), static_cast<double>(at(k)));
         for (const PlotSeries& s : spec.series) {
             if (k >= static_cast<int>(s.y.size())) continue;
             const float v = s.y[static_cast<std::size_t>(k)];

@@ -317,8 +317,8 @@ std::string shown_note(int d) {
     return d > kMaxDimsShown ? ", first " + std::to_string(kMaxDimsShown) + " dims" : std::string();
 }
 
-// The height left in the current region once `reserve` px are kept back.
-float remaining_height(float reserve = 0.0f) { return std::max(60.0f, ImGui::GetContentRegionAvail().y - reserve); }
+// The height left in the current region.
+float remaining_height() { return std::max(60.0f, ImGui::GetContentRegionAvail().y); }
 
 // ---- sinusoidal ---------------------------------------------------------------------------
 
@@ -343,7 +343,8 @@ void draw_sinusoidal(UiContext& ctx, PositionalViewState& vs, int P) {
         w_sim = w - w_pe - gap;
         w_profile = 0.0f;
     }
-    HeatmapSpec pe = position_spec(vs, "pos_sin_pe", "PE  [position × dim]  [" + dims(s.pe) + "]" + shown_note(d), s.pe_shown, s.key);
+    HeatmapSpec pe = position_spec(vs, "pos_sin_pe", "PE  [position × dim]  [" + dims(s.pe) + "]" + shown_note(d),
+                                   s.pe_shown, s.key);
     pe.look = {ColorMap::Diverging, -1.0f, 1.0f};
     pe.explain = [d](int p, int j) {
         const int i2 = j - j % 2;
@@ -369,14 +370,17 @@ void draw_sinusoidal(UiContext& ctx, PositionalViewState& vs, int P) {
         profile.x_label = "distance k";
         profile.integer_x = true;
         profile.y_max = 1.05f;
-        profile.series.push_back({"from p = 0", std::span<const float>(s.similarity.row(0).data(), static_cast<std::size_t>(P)),
+        const float* row0 = s.similarity.row(0).data();
+        const float* row_later = s.similarity.row(later).data() + later;  // from the diagonal on
+        profile.series.push_back({"from p = 0", std::span<const float>(row0, static_cast<std::size_t>(P)),
                                   series_colour(0), 5.0f, false});
         profile.series.push_back({"from p = " + std::to_string(later),
-                                  std::span<const float>(s.similarity.row(later).data() + later, static_cast<std::size_t>(P - later)),
+                                  std::span<const float>(row_later, static_cast<std::size_t>(P - later)),
                                   series_colour(1), 1.5f, false});
         ImGui::BeginGroup();
         draw_line_plot(profile, ImVec2(w_profile, top_h - ImGui::GetTextLineHeightWithSpacing() * 2.0f));
-        caption("The same curve from every p: the similarity depends only on |p − q|, so each diagonal of the matrix is constant.");
+        caption("The same curve from every p: the similarity depends only on |p − q|, so each diagonal of the "
+                "matrix is constant.");
         ImGui::EndGroup();
     }
 
@@ -435,8 +439,8 @@ void draw_rope(UiContext& ctx, PositionalViewState& vs, int P) {
     refresh_rope(vs.rope, st, P);
     const RopeData& r = vs.rope;
     const std::string pairs = c.rope_style == RopeStyle::Interleaved ? "(2i, 2i+1)" : "(i, i + d_k/2)";
-    caption("RoPE adds nothing to X: it rotates each pair " + pairs + " of q and k by the angle p·θ_i, θ_i = base^(−2i/d_k), "
-            "just before QKᵀ. Fast pairs (small i) turn about a radian per position, slow pairs barely move.");
+    caption("RoPE adds nothing to X: it rotates each pair " + pairs +
+            " of q and k by the angle p·θ_i, θ_i = base^(−2i/d_k), just before QKᵀ. Fast pairs (small i) turn about a radian per position, slow pairs barely move.");
     // The base is a model setting: edit the configuration, the plots follow the recompute.
     float base = static_cast<float>(st.config.rope_base);
     ImGui::SetNextItemWidth(160);
@@ -456,7 +460,8 @@ void draw_rope(UiContext& ctx, PositionalViewState& vs, int P) {
         note(kWarn, "d_k = " + std::to_string(c.d_k) + " has no pair of dimensions to rotate.");
         return;
     }
-    if (r.d_k != c.d_k) note(kWarn, "d_k is odd: RoPE needs pairs, so these plots use the first " + std::to_string(r.d_k) + " dims.");
+    if (r.d_k != c.d_k)
+        note(kWarn, "d_k is odd: RoPE needs pairs, so these plots use the first " + std::to_string(r.d_k) + " dims.");
 
     const float gap = ImGui::GetStyle().ItemSpacing.x;
     const float w = ImGui::GetContentRegionAvail().x;
@@ -544,8 +549,9 @@ void draw_learned(UiContext& ctx, PositionalViewState& vs, int P) {
     const float gap = ImGui::GetStyle().ItemSpacing.x;
     const float w = ImGui::GetContentRegionAvail().x;
     const float top_h = remaining_height() * 0.6f;
-    HeatmapSpec table = position_spec(vs, "pos_learned", "learned PE  [" + dims(l.table) + "]" + shown_note(c.d_model) + ": trained length " +
-                                                           std::to_string(L) + ", hatched = no trained position",
+    HeatmapSpec table = position_spec(vs, "pos_learned",
+                                      "learned PE  [" + dims(l.table) + "]" + shown_note(c.d_model) + ": trained length " +
+                                          std::to_string(L) + ", hatched = no trained position",
                                       l.table_shown, l.key);
     table.mask = &l.mask;
     table.look = l.table_look;
@@ -634,7 +640,8 @@ void draw_alibi(UiContext& ctx, PositionalViewState& vs, int P) {
     for (int k = 0; k < h; ++k) {
         const float mk = al.slopes[static_cast<std::size_t>(k)];
         PlotSeries series;
-        series.label = "head " + std::to_string(k) + ": m = " + num(mk, "%.3g") + " (× " + num(std::exp(-mk), "%.3g") + " per step)";
+        series.label = "head " + std::to_string(k) + ": m = " + num(mk, "%.3g") + " (× " + num(std::exp(-mk), "%.3g") +
+                       " per step)";
         series.y = std::span<const float>(al.lines.row(k).data(), static_cast<std::size_t>(P));
         series.colour = series_colour(k);
         series.thickness = k == a ? 4.0f : 1.5f;
@@ -652,7 +659,8 @@ std::string what_position_changes(Positional p) {
         case Positional::Learned:
             return "PE is added to X before the projections, so q, k and v all change; Z and A change through them.";
         case Positional::Rope: return "Only q and k are rotated (v is untouched): the scores S = QKᵀ change, and A with them.";
-        case Positional::Alibi: return "S = QKᵀ is untouched: the difference in Z is exactly the bias −m·|i − j|, then softmax.";
+        case Positional::Alibi:
+            return "S = QKᵀ is untouched: the difference in Z is exactly the bias −m·|i − j|, then softmax.";
         default: return "";
     }
 }
@@ -696,14 +704,15 @@ void draw_comparison(UiContext& ctx) {
                    keys[static_cast<std::size_t>(ch.max_col)] + "')";
     summary += ", " + num(ch.mean_abs, "%.3f") + " on average; the most-attended key changes for " +
                std::to_string(ch.argmax_changed) + " of " + std::to_string(ch.rows_compared) + " queries.";
-    if (cmp.duplicate_a >= 0)
+    if (cmp.duplicate_a >= 0 && !c.cross())
         summary += " Without position the two '" + t.tokens[static_cast<std::size_t>(cmp.duplicate_a)] + "' (tokens " +
                    std::to_string(cmp.duplicate_a) + " and " + std::to_string(cmp.duplicate_b) +
                    ") have the same q and k: only a mask can tell them apart.";
     note(kNote, summary);
 
     const float gap = ImGui::GetStyle().ItemSpacing.x;
-    const ImVec2 size(ImGui::GetContentRegionAvail().x / 3.0f - gap, remaining_height() * 0.5f - ImGui::GetStyle().ItemSpacing.y);
+    const ImVec2 size(ImGui::GetContentRegionAvail().x / 3.0f - gap,
+                      remaining_height() * 0.5f - ImGui::GetStyle().ItemSpacing.y);
     const std::string head_s = "  head " + std::to_string(a);
     auto spec = [&](std::string id, std::string title, const MatRM& m, const Trace& from, const HeatmapLook& look) {
         HeatmapSpec s{std::move(id), std::move(title), m};

@@ -25,10 +25,7 @@ struct UiContext {
     // when the trace changes: never per frame.
     std::uint64_t derived_generation = ~0ULL;
     Stack scaled, logits;
-    MatRM query_row, output_row;
-    // Positional view plots, rebuilt when the trace changes.
-    std::uint64_t positional_generation = ~0ULL;
-    MatRM pe_table, pe_similarity, learned_table, learned_mask, rope_angles;  // [1, d_k], [1, d_v]: the Query view's strips must outlive the draw
+    MatRM query_row, output_row;  // [1, d_k], [1, d_v]: the Query view's strips must outlive the draw
     void refresh_derived() {
         if (derived_generation == state.generation) return;
         derived_generation = state.generation;
