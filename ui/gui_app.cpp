@@ -160,7 +160,7 @@ int run_gui(const GuiOptions& options) {
         state.view = options.view;
         state.select_head(options.head);
         state.set_query(options.query);
-        UiContext ctx{state, program, fonts, {}, {}, ".", 1, ~0ULL, {}, {}, {}, {}};
+        UiContext ctx(state, program, fonts);
 
         bool help = false, want_screenshot = false;
         View shown_view = static_cast<View>(-1);

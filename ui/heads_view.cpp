@@ -1,6 +1,8 @@
 #include "ui/trace_panels.hpp"
 #include "ui/views.hpp"
 
+#include "core/softmax.hpp"
+
 #include <imgui.h>
 
 #include <cstdio>
@@ -55,25 +57,24 @@ void draw_heads_view(UiContext& ctx) {
     // Difference matrices are rebuilt only when the trace or the chosen pair changes.
     const std::uint64_t key = (st.generation << 16) ^ (static_cast<std::uint64_t>(st.diff_mode) << 12) ^
                               (static_cast<std::uint64_t>(a) << 6) ^ static_cast<std::uint64_t>(st.diff_head);
-    MatRM d;
-    std::string title;
-    if (st.diff_mode == 1) {
-        const int b = st.diff_head;
-        d = t.weights[ua] - t.weights[static_cast<std::size_t>(b)];
-        title = "A_" + std::to_string(a) + " − A_" + std::to_string(b) + " (detail head minus head b)";
-    } else {
-        // Without the mask: softmax of the same scaled scores over every key.
-        MatRM unmasked = ctx.scaled[ua];
-        for (int i = 0; i < t.n; ++i)
-            for (int j = 0; j < t.m; ++j) unmasked(i, j) += t.bias(a, i, j);
-        for (int i = 0; i < t.n; ++i) {
-            const float mx = unmasked.row(i).maxCoeff();
-            unmasked.row(i) = (unmasked.row(i).array() - mx).exp().matrix();
-            unmasked.row(i) /= unmasked.row(i).sum();
+    const std::string title =
+        st.diff_mode == 1 ? "A_" + std::to_string(a) + " − A_" + std::to_string(st.diff_head) +
+                                " (detail head minus head b)"
+                          : "A with mask − A without mask, head " + std::to_string(a);
+    if (ctx.heads_diff_key != key) {
+        ctx.heads_diff_key = key;
+        if (st.diff_mode == 1) {
+            ctx.heads_diff = t.weights[ua] - t.weights[static_cast<std::size_t>(st.diff_head)];
+        } else {
+            // Without the mask: softmax of the same scaled (and ALiBi-biased) scores over every key.
+            MatRM unmasked = ctx.scaled[ua];
+            for (int i = 0; i < t.n; ++i)
+                for (int j = 0; j < t.m; ++j) unmasked(i, j) += t.bias(a, i, j);
+            softmax_rows(unmasked, nullptr);
+            ctx.heads_diff = t.weights[ua] - unmasked;
         }
-        d = t.weights[ua] - unmasked;
-        title = "A with mask − A without mask, head " + std::to_string(a);
     }
+    const MatRM& d = ctx.heads_diff;
     HeatmapSpec spec{"diff", title, d};
     spec.look = signed_look(d, nullptr);
     spec.row_labels = &t.tokens;

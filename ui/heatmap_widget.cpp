@@ -113,14 +113,21 @@ bool draw_heatmap(UiContext& ctx, const HeatmapSpec& spec, ImVec2 size) {
     const ImU32 ink = ImGui::GetColorU32(ImGuiCol_Text);
     const ImU32 dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
 
-    // Axis labels: at most one per cell and never more than ~40 drawn per axis.
-    const int col_step = std::max(1, static_cast<int>(std::ceil(cols / 40.0)));
-    const int row_step = std::max(1, static_cast<int>(std::ceil(rows / 40.0)));
+    // Axis labels: at most one per cell, never more than ~40 per axis, and only as many as fit:
+    // a column label gets two cells' width (two lanes), at least a few characters; a row label one line.
+    const float min_col_label = ImGui::CalcTextSize("000").x + 4.0f;
+    const int col_step = std::max({1, static_cast<int>(std::ceil(cols / 40.0)),
+                                   static_cast<int>(std::ceil(min_col_label / (2.0f * cell)))});
+    const int row_step = std::max({1, static_cast<int>(std::ceil(rows / 40.0)), static_cast<int>(std::ceil(line / cell))});
     for (int j = 0; j < cols; j += col_step) {
         const int lane = (j / col_step) % 2;
-        const std::string s = spec.col_labels && j < static_cast<int>(spec.col_labels->size())
-                                  ? fit_label((*spec.col_labels)[static_cast<std::size_t>(j)], 2 * cell * col_step - 4)
-                                  : std::to_string(j);
+        // A token cut to "t…" says nothing; its index at least finds it in the tooltip and the strip.
+        const float slot = 2 * cell * col_step - 4;
+        std::string s = spec.col_labels && j < static_cast<int>(spec.col_labels->size())
+                            ? fit_label((*spec.col_labels)[static_cast<std::size_t>(j)], slot)
+                            : std::to_string(j);
+        if (s.size() > 2 && s.ends_with("…") && ImGui::CalcTextSize(s.c_str()).x < ImGui::CalcTextSize("mmm…").x)
+            s = std::to_string(j);
         const float w = ImGui::CalcTextSize(s.c_str()).x;
         const bool hot = spec.cols_are_tokens && st.hover.key == j;
         dl->AddText(ImVec2(g0.x + j * cell + (cell * col_step - w) * 0.5f, origin.y + lane * line), hot ? ink : dim,

@@ -296,6 +296,27 @@ HeatmapSpec position_spec(const PositionalViewState& vs, std::string id, std::st
     return s;
 }
 
+// cos(PE_p, PE_q): every scheme's similarity panel reads the same way.
+HeatmapSpec similarity_spec(const PositionalViewState& vs, std::string id, std::string title,
+                            const Eigen::Ref<const MatRM>& m, std::uint64_t key) {
+    HeatmapSpec s = position_spec(vs, std::move(id), std::move(title), m, key);
+    s.look = {ColorMap::Diverging, -1.0f, 1.0f};
+    s.col_axis = "position q";
+    s.explain = [](int p, int q) { return "|p − q| = " + std::to_string(std::abs(p - q)); };
+    return s;
+}
+
+// A line plot over integer x (positions, offsets, heads).
+LinePlotSpec integer_plot(std::string id, std::string title, std::span<const float> x, std::string x_label) {
+    LinePlotSpec p;
+    p.id = std::move(id);
+    p.title = std::move(title);
+    p.x = x;
+    p.x_label = std::move(x_label);
+    p.integer_x = true;
+    return p;
+}
+
 // Text that wraps inside the view, in a colour.
 void note(const ImVec4& colour, const std::string& text) {
     ImGui::PushStyleColor(ImGuiCol_Text, colour);
@@ -354,21 +375,16 @@ void draw_sinusoidal(UiContext& ctx, PositionalViewState& vs, int P) {
     };
     draw_heatmap(ctx, pe, ImVec2(w_pe, top_h));
     ImGui::SameLine();
-    HeatmapSpec sim = position_spec(vs, "pos_sin_sim", "cos(PE_p, PE_q)  [" + dims(s.similarity) + "]", s.similarity, s.key);
-    sim.look = {ColorMap::Diverging, -1.0f, 1.0f};
-    sim.col_axis = "position q";
-    sim.explain = [](int p, int q) { return "|p − q| = " + std::to_string(std::abs(p - q)); };
+    HeatmapSpec sim = similarity_spec(vs, "pos_sin_sim", "cos(PE_p, PE_q)  [" + dims(s.similarity) + "]", s.similarity, s.key);
     draw_heatmap(ctx, sim, ImVec2(w_sim, top_h));
     if (w_profile > 0.0f) {
         // Rows p = 0 and p = P/3 of the similarity, from the diagonal on: they coincide.
         ImGui::SameLine();
         const int later = P / 3;
-        LinePlotSpec profile;
-        profile.id = "pos_sin_profile";
-        profile.title = "cos(PE_p, PE_p+k) against the distance k";
-        profile.x = vs.xs;
-        profile.x_label = "distance k";
-        profile.integer_x = true;
+        LinePlotSpec profile = integer_plot("pos_sin_profile",
+                                            "cos(PE_p, PE_p+k) against the distance k",
+                                            vs.xs,
+                                            "distance k");
         profile.y_max = 1.05f;
         const float* row0 = s.similarity.row(0).data();
         const float* row_later = s.similarity.row(later).data() + later;  // from the diagonal on
@@ -407,12 +423,7 @@ void draw_sinusoidal(UiContext& ctx, PositionalViewState& vs, int P) {
     ImGui::SameLine();
     ImGui::TextDisabled("  wavelength λ = 2π·10000^(2i/d) positions: low dims repeat fast, high dims barely move");
 
-    LinePlotSpec plot;
-    plot.id = "pos_sin_curves";
-    plot.title = "PE(p, dim) against position p";
-    plot.x = vs.xs;
-    plot.x_label = "position p";
-    plot.integer_x = true;
+    LinePlotSpec plot = integer_plot("pos_sin_curves", "PE(p, dim) against position p", vs.xs, "position p");
     plot.y_min = -1.1f;
     plot.y_max = 1.1f;
     for (std::size_t k = 0; k < choices.size(); ++k) {
@@ -496,12 +507,10 @@ void draw_rope(UiContext& ctx, PositionalViewState& vs, int P) {
     caption("q = q('" + q_of + "') of head " + std::to_string(st.detail_head) + " and k = k('" + k_of +
             "'): this input's vectors before rotation, placed at any positions m and n.");
     const float bottom_h = remaining_height();
-    LinePlotSpec plot;
-    plot.id = "pos_rope_offset";
-    plot.title = "RoPE(q, m)·RoPE(k, n) against the offset m − n: the curves coincide — it depends only on the offset";
-    plot.x = vs.xs;
-    plot.x_label = "offset m − n";
-    plot.integer_x = true;
+    LinePlotSpec plot = integer_plot("pos_rope_offset",
+                                     "RoPE(q, m)·RoPE(k, n) against the offset m − n: the curves coincide — it depends only on the offset",
+                                     vs.xs,
+                                     "offset m − n");
     const float thickness[] = {7.0f, 3.5f, 1.5f};
     for (std::size_t s = 0; s < kRopeKeyPositions.size(); ++s) {
         PlotSeries series;
@@ -561,21 +570,16 @@ void draw_learned(UiContext& ctx, PositionalViewState& vs, int P) {
     const float w_table = std::clamp(heatmap_width(P, static_cast<int>(l.table_shown.cols()), top_h), 300.0f, w * 0.5f);
     draw_heatmap(ctx, table, ImVec2(w_table, top_h));
     ImGui::SameLine();
-    HeatmapSpec sim = position_spec(vs, "pos_learned_sim", "cos(PE_p, PE_q)  [" + dims(l.similarity) +
-                                                              "]: no diagonal bands, nothing about |p − q|",
-                                    l.similarity, l.key);
+    HeatmapSpec sim = similarity_spec(vs, "pos_learned_sim", "cos(PE_p, PE_q)  [" + dims(l.similarity) +
+                                                                "]: no diagonal bands, nothing about |p − q|",
+                                      l.similarity, l.key);
     sim.mask = &l.similarity_mask;
-    sim.look = {ColorMap::Diverging, -1.0f, 1.0f};
-    sim.col_axis = "position q";
-    sim.explain = [](int p, int q) { return "|p − q| = " + std::to_string(std::abs(p - q)); };
     draw_heatmap(ctx, sim, ImVec2(w - w_table - gap, top_h));
 
-    LinePlotSpec plot;
-    plot.id = "pos_learned_norm";
-    plot.title = "‖PE_p‖ against position: the learned table stops at its trained length, the sinusoids never do";
-    plot.x = vs.xs;
-    plot.x_label = "position p";
-    plot.integer_x = true;
+    LinePlotSpec plot = integer_plot("pos_learned_norm",
+                                     "‖PE_p‖ against position: the learned table stops at its trained length, the sinusoids never do",
+                                     vs.xs,
+                                     "position p");
     plot.y_min = 0.0f;
     plot.y_max = l.norm_max * 1.2f;  // room for the marker's label above the curves
     plot.series.push_back({"learned ‖PE_p‖", l.learned_norm, series_colour(0), 2.5f, false});
@@ -620,23 +624,19 @@ void draw_alibi(UiContext& ctx, PositionalViewState& vs, int P) {
     const float w_bias = std::clamp(heatmap_width(P, P, top_h), 300.0f, w * 0.6f);
     draw_heatmap(ctx, bias, ImVec2(w_bias, top_h));
     ImGui::SameLine();
-    LinePlotSpec slopes;
-    slopes.id = "pos_alibi_slopes";
-    slopes.title = "slope m_a per head: a geometric sequence";
-    slopes.x = al.heads;
-    slopes.x_label = "head a";
-    slopes.integer_x = true;
+    LinePlotSpec slopes = integer_plot("pos_alibi_slopes",
+                                       "slope m_a per head: a geometric sequence",
+                                       al.heads,
+                                       "head a");
     slopes.y_min = 0.0f;
     slopes.series.push_back({"m_a = 2^(−8(a+1)/h)", al.slopes, series_colour(0), 2.0f, true});
     if (h > 1) draw_line_plot(slopes, ImVec2(w - w_bias - gap, top_h));
     else ImGui::TextDisabled("one head: a single slope");
 
-    LinePlotSpec lines;
-    lines.id = "pos_alibi_lines";
-    lines.title = "bias against distance |i − j| for every head (detail head thick)";
-    lines.x = vs.xs;
-    lines.x_label = "distance |i − j|";
-    lines.integer_x = true;
+    LinePlotSpec lines = integer_plot("pos_alibi_lines",
+                                      "bias against distance |i − j| for every head (detail head thick)",
+                                      vs.xs,
+                                      "distance |i − j|");
     for (int k = 0; k < h; ++k) {
         const float mk = al.slopes[static_cast<std::size_t>(k)];
         PlotSeries series;

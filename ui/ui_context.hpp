@@ -13,6 +13,8 @@
 namespace attnviz {
 
 struct UiContext {
+    UiContext(AppState& s, const HeatmapProgram& p, Fonts f) : state(s), program(p), fonts(f) {}
+
     AppState& state;
     const HeatmapProgram& program;
     Fonts fonts;
@@ -25,7 +27,10 @@ struct UiContext {
     // when the trace changes: never per frame.
     std::uint64_t derived_generation = ~0ULL;
     Stack scaled, logits;
-    MatRM query_row, output_row;  // [1, d_k], [1, d_v]: the Query view's strips must outlive the draw
+    MatRM query_row, output_row;
+    // The heads view's difference matrix, keyed by (generation, mode, pair): rebuilt on change only.
+    std::uint64_t heads_diff_key = ~0ULL;
+    MatRM heads_diff;  // [1, d_k], [1, d_v]: the Query view's strips must outlive the draw
     void refresh_derived() {
         if (derived_generation == state.generation) return;
         derived_generation = state.generation;
