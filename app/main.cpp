@@ -32,7 +32,7 @@ int try_main(int argc, char** argv) {
     std::string stage = "embed", view = "pipeline";
     app.add_option("--stage", stage, "Pipeline stage: embed|pe|qkv|scores|scale|mask|softmax|av|concat|output")
         ->capture_default_str();
-    app.add_option("--view", view, "pipeline | heads | positional | query")->capture_default_str();
+    app.add_option("--view", view, view_ids())->capture_default_str();
     app.add_option("--head", gui.head, "Detail head")->check(CLI::NonNegativeNumber);
     app.add_option("--query", gui.query, "Query token followed in the query view")->check(CLI::NonNegativeNumber);
     app.add_option("--bench-frames", gui.bench_frames,
@@ -78,7 +78,7 @@ int try_main(int argc, char** argv) {
         if (!s) throw ConfigError("stage", "stage=" + stage + " must be one of embed|pe|qkv|scores|scale|mask|softmax|av|concat|output");
         gui.stage = *s;
         const auto v = parse_view(view);
-        if (!v) throw ConfigError("view", "view=" + view + " must be one of pipeline|heads|positional|query");
+        if (!v) throw ConfigError("view", "view=" + view + " must be one of " + view_ids());
         gui.view = *v;
         if (gui.head >= in.config.n_heads) {
             throw ConfigError("head", "head=" + std::to_string(gui.head) + " must be below n_heads=" +

@@ -29,20 +29,32 @@ std::optional<Stage> parse_stage(std::string_view id) {
     return std::nullopt;
 }
 
+const std::vector<ViewInfo>& views() {
+    static const std::vector<ViewInfo> all = {
+        {View::Pipeline, "pipeline", "Pipeline"},
+        {View::Heads, "heads", "Heads"},
+        {View::Positional, "positional", "Positional"},
+        {View::Query, "query", "Follow a query"},
+    };
+    return all;
+}
+
 std::optional<View> parse_view(std::string_view id) {
-    for (View v : {View::Pipeline, View::Heads, View::Positional, View::Query})
-        if (to_string(v) == id) return v;
+    for (const ViewInfo& v : views())
+        if (v.id == id) return v.view;
     return std::nullopt;
 }
 
 std::string_view to_string(View v) {
-    switch (v) {
-        case View::Pipeline: return "pipeline";
-        case View::Heads: return "heads";
-        case View::Positional: return "positional";
-        case View::Query: return "query";
-    }
-    return "pipeline";
+    for (const ViewInfo& info : views())
+        if (info.view == v) return info.id;
+    return views().front().id;
+}
+
+std::string view_ids() {
+    std::string out;
+    for (const ViewInfo& v : views()) out += (out.empty() ? "" : "|") + std::string(v.id);
+    return out;
 }
 
 void AppState::edit(const Config& next) {
@@ -118,8 +130,29 @@ void AppState::clamp_selection() {
     if (hover.key >= trace.m) hover.key = -1;
 }
 
-bool AppState::adopt(Trace&& t, double ms) {
-    trace = std::move(t);
+// One run of the model: what the trace was computed from travels with it.
+struct AppState::Computed {
+    Inputs inputs;
+    Weights weights;
+    Trace trace;
+};
+
+namespace {
+
+AppState::Computed compute(const Config& config) {
+    AppState::Computed c;
+    c.inputs = prepare(config);
+    c.weights = make_weights(c.inputs.config);
+    forward_into(c.inputs, c.weights, c.trace);
+    return c;
+}
+
+}  // namespace
+
+bool AppState::adopt(Computed&& c, double ms) {
+    trace = std::move(c.trace);
+    inputs = std::move(c.inputs);
+    weights = std::move(c.weights);
     ++generation;
     compute_ms = ms;
     error.clear();
@@ -132,8 +165,8 @@ bool AppState::recompute_now() {
     dirty = false;
     const auto t0 = std::chrono::steady_clock::now();
     try {
-        Trace t = run(config);
-        return adopt(std::move(t), std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        Computed c = compute(config);
+        return adopt(std::move(c), std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     } catch (const ConfigError& e) {
         error = e.what();
         error_field = e.field();
@@ -147,7 +180,7 @@ constexpr double kInlineComputeMs = 4.0;
 
 struct AppState::Job {
     std::future<void> done;
-    Trace trace;
+    Computed result;
     std::string error, error_field;
     bool ok = false;
     double ms = 0.0;
@@ -161,7 +194,7 @@ bool AppState::poll_recompute() {
         // A result for a config that was edited again since is still shown (never a blank
         // view); the pending edit starts the next run below.
         if (finished->ok) {
-            adopted = adopt(std::move(finished->trace), finished->ms);
+            adopted = adopt(std::move(finished->result), finished->ms);
         } else if (!dirty) {
             error = finished->error;
             error_field = finished->error_field;
@@ -182,7 +215,7 @@ bool AppState::poll_recompute() {
         job->done = std::async(std::launch::async, [job, cfg = config] {
             const auto t0 = std::chrono::steady_clock::now();
             try {
-                job->trace = run(cfg);
+                job->result = compute(cfg);
                 job->ok = true;
             } catch (const ConfigError& e) {
                 job->error = e.what();

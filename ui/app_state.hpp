@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace attnviz {
 
@@ -28,9 +29,19 @@ struct StageInfo {
 const std::array<StageInfo, kStageCount>& stages();
 std::optional<Stage> parse_stage(std::string_view id);
 
+// The main window's tabs, in tab order. Adding a view: an entry here, its row in views(), its
+// draw function in ui/views.hpp and its case in gui_app.cpp's dispatch.
 enum class View { Pipeline, Heads, Positional, Query };
+
+struct ViewInfo {
+    View view;
+    std::string_view id;      // CLI name (--view)
+    std::string_view title;   // tab label
+};
+const std::vector<ViewInfo>& views();
 std::optional<View> parse_view(std::string_view id);
 std::string_view to_string(View v);
+std::string view_ids();       // "pipeline|heads|...", for help and error messages
 
 // A (query row, key column) pair under the mouse, linked across every visible heatmap.
 struct Hover {
@@ -42,6 +53,8 @@ struct Hover {
 struct AppState {
     Config config;              // what the controls show (may be invalid while typing)
     Trace trace;                // the last valid result: never replaced by a failed run
+    Inputs inputs;              // what `trace` was computed from (decode and the labs rerun parts of it)
+    Weights weights;
     std::uint64_t generation = 0;  // bumps whenever `trace` is replaced (texture caches key on it)
     std::string error;          // core's message for the current config, empty when valid
     std::string error_field;    // the field that message names
@@ -74,6 +87,7 @@ struct AppState {
     bool load_session_from(const std::filesystem::path& path);
 
     // ---- recompute -----------------------------------------------------------------
+    struct Computed;  // inputs, weights and trace of one run
     // Synchronous: runs core now. On failure keeps the last good trace and sets `error`.
     bool recompute_now();
     // Asynchronous, called once per frame: starts a background run when dirty and none is
@@ -83,7 +97,7 @@ struct AppState {
 private:
     struct Job;
     std::shared_ptr<Job> job_;
-    bool adopt(Trace&& t, double ms);
+    bool adopt(Computed&& c, double ms);
     void clamp_selection();
 };
 

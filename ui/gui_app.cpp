@@ -46,9 +46,12 @@ void handle_shortcuts(AppState& st, bool& help, bool& want_screenshot) {
     if (ImGui::IsKeyPressed(GLFW_KEY_F12)) want_screenshot = true;
     if (io.WantTextInput) return;  // typing in a field: arrows and digits belong to it
     if (io.KeyCtrl) {
-        const int views[] = {GLFW_KEY_1, GLFW_KEY_2, GLFW_KEY_3, GLFW_KEY_4};
-        for (int v = 0; v < 4; ++v)
-            if (ImGui::IsKeyPressed(views[v])) st.view = static_cast<View>(v);
+        // Ctrl+1 … Ctrl+9, Ctrl+0: the first ten tabs.
+        const int keys[] = {GLFW_KEY_1, GLFW_KEY_2, GLFW_KEY_3, GLFW_KEY_4, GLFW_KEY_5,
+                            GLFW_KEY_6, GLFW_KEY_7, GLFW_KEY_8, GLFW_KEY_9, GLFW_KEY_0};
+        const std::size_t count = std::min<std::size_t>(10, views().size());
+        for (std::size_t v = 0; v < count; ++v)
+            if (ImGui::IsKeyPressed(keys[v])) st.view = views()[v].view;
         return;
     }
     if (ImGui::IsKeyPressed(GLFW_KEY_LEFT)) st.prev_stage();
@@ -80,14 +83,12 @@ void draw_main_window(UiContext& ctx, float fps, View& shown_view) {
     ImGui::BeginChild("main", ImVec2(0, -status_h), false);
     draw_token_strip(ctx);
     if (ImGui::BeginTabBar("views")) {
-        const std::pair<View, const char*> tabs[] = {{View::Pipeline, "Pipeline"},
-                                                     {View::Heads, "Heads"},
-                                                     {View::Positional, "Positional"},
-                                                     {View::Query, "Follow a query"}};
-        for (const auto& [v, name] : tabs) {
+        for (const ViewInfo& info : views()) {
+            const View v = info.view;
+            const std::string name(info.title);
             // A view chosen by shortcut or flag selects its tab once; clicks select as usual.
             const ImGuiTabItemFlags flags = (st.view == v && shown_view != v) ? ImGuiTabItemFlags_SetSelected : 0;
-            if (ImGui::BeginTabItem(name, nullptr, flags)) {
+            if (ImGui::BeginTabItem(name.c_str(), nullptr, flags)) {
                 if (shown_view == st.view || flags) st.view = v;
                 shown_view = v;
                 ImGui::BeginChild("view", ImVec2(0, 0), false);
