@@ -107,17 +107,43 @@ void draw_controls(UiContext& ctx) {
     ImGui::TextDisabled("Export and session");
     ImGui::PushItemWidth(-110);
     std::string dir = ctx.export_dir.string();
-    if (ImGui::InputText("folder", &dir)) ctx.export_dir = dir;
+    if (ImGui::InputText("##folder", &dir)) ctx.export_dir = dir;
+    ImGui::SameLine();
+    if (ImGui::Button("Browse…")) {
+        ctx.browser.open(FileBrowser::Purpose::PickFolder, "Export folder", ctx.export_dir);
+        ctx.browsing = UiContext::Browse::ExportFolder;
+    }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Where Save PNG and F12 write");
     ImGui::RadioButton("1×", &ctx.export_scale, 1);
     ImGui::SameLine();
     ImGui::RadioButton("2×", &ctx.export_scale, 2);
     ImGui::SameLine();
     ImGui::TextDisabled("PNG scale");
-    const std::filesystem::path session_path = ctx.export_dir / "session.json";
-    if (ImGui::Button("Save session")) st.save_session_to(session_path);
+    const std::filesystem::path session_dir =
+        ctx.session_path.has_parent_path() ? ctx.session_path.parent_path() : std::filesystem::path(".");
+    if (ImGui::Button("Save session…")) {
+        ctx.browser.open(FileBrowser::Purpose::SaveFile, "Save session", session_dir, ".json",
+                         ctx.session_path.filename().string());
+        ctx.browsing = UiContext::Browse::SaveSession;
+    }
     ImGui::SameLine();
-    if (ImGui::Button("Load session")) st.load_session_from(session_path);
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", session_path.c_str());
+    if (ImGui::Button("Load session…")) {
+        ctx.browser.open(FileBrowser::Purpose::OpenFile, "Load session", session_dir, ".json");
+        ctx.browsing = UiContext::Browse::LoadSession;
+    }
+    if (const auto chosen = ctx.browser.draw()) {
+        switch (ctx.browsing) {
+            case UiContext::Browse::ExportFolder: ctx.export_dir = *chosen; break;
+            case UiContext::Browse::SaveSession:
+                if (st.save_session_to(*chosen)) ctx.session_path = *chosen;
+                break;
+            case UiContext::Browse::LoadSession:
+                if (st.load_session_from(*chosen)) ctx.session_path = *chosen;
+                break;
+            case UiContext::Browse::None: break;
+        }
+        ctx.browsing = UiContext::Browse::None;
+    }
     ImGui::PopItemWidth();
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ui/app_state.hpp"
+#include "ui/file_browser.hpp"
 #include "ui/fonts.hpp"
 #include "ui/heatmap_gl.hpp"
 
@@ -22,6 +23,12 @@ struct UiContext {
     Hover frame_hover;                               // written by panels under the mouse this frame
     std::filesystem::path export_dir = ".";          // where "Save PNG" writes
     int export_scale = 1;                            // 1× or 2×
+    std::filesystem::path session_path = "session.json";  // last session saved or loaded
+
+    // One modal browser serves the export folder and the session files; `browsing` says for what.
+    enum class Browse { None, ExportFolder, LoadSession, SaveSession };
+    FileBrowser browser;
+    Browse browsing = Browse::None;
 
     // Derived per-head matrices the trace does not store (scaled scores, logits), rebuilt only
     // when the trace changes: never per frame.
