@@ -119,15 +119,21 @@ bool draw_heatmap(UiContext& ctx, const HeatmapSpec& spec, ImVec2 size) {
     const int col_step = std::max({1, static_cast<int>(std::ceil(cols / 40.0)),
                                    static_cast<int>(std::ceil(min_col_label / (2.0f * cell)))});
     const int row_step = std::max({1, static_cast<int>(std::ceil(rows / 40.0)), static_cast<int>(std::ceil(line / cell))});
+    // A token cut to "t…" says nothing: when any sampled column label would be cut that far, the
+    // whole axis shows indices (one style per axis), which the tooltip and the strip resolve.
+    const float slot = 2 * cell * col_step - 4;
+    const float legible = ImGui::CalcTextSize("mmm…").x;
+    bool col_tokens = spec.col_labels != nullptr;
+    for (int j = 0; col_tokens && j < cols && j < static_cast<int>(spec.col_labels->size()); j += col_step) {
+        const std::string& full = (*spec.col_labels)[static_cast<std::size_t>(j)];
+        const std::string cut = fit_label(full, slot);
+        if (cut != full && ImGui::CalcTextSize(cut.c_str()).x < legible) col_tokens = false;
+    }
     for (int j = 0; j < cols; j += col_step) {
         const int lane = (j / col_step) % 2;
-        // A token cut to "t…" says nothing; its index at least finds it in the tooltip and the strip.
-        const float slot = 2 * cell * col_step - 4;
-        std::string s = spec.col_labels && j < static_cast<int>(spec.col_labels->size())
-                            ? fit_label((*spec.col_labels)[static_cast<std::size_t>(j)], slot)
-                            : std::to_string(j);
-        if (s.size() > 2 && s.ends_with("…") && ImGui::CalcTextSize(s.c_str()).x < ImGui::CalcTextSize("mmm…").x)
-            s = std::to_string(j);
+        const std::string s = col_tokens && j < static_cast<int>(spec.col_labels->size())
+                                  ? fit_label((*spec.col_labels)[static_cast<std::size_t>(j)], slot)
+                                  : std::to_string(j);
         const float w = ImGui::CalcTextSize(s.c_str()).x;
         const bool hot = spec.cols_are_tokens && st.hover.key == j;
         dl->AddText(ImVec2(g0.x + j * cell + (cell * col_step - w) * 0.5f, origin.y + lane * line), hot ? ink : dim,

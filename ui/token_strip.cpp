@@ -15,13 +15,37 @@ void draw_token_strip(UiContext& ctx) {
     const bool cross = t.config.cross();
     const auto& chips = cross ? t.source_tokens : t.tokens;
     const int shown = std::min<int>(static_cast<int>(chips.size()), 512);
+    const ImGuiStyle& style = ImGui::GetStyle();
+    auto chip_label = [&](int i) {
+        const std::string& tok = chips[static_cast<std::size_t>(i)];
+        return (tok == " " ? std::string("␣") : tok) + "##chip" + std::to_string(i);
+    };
+    auto chip_width = [&](const std::string& label) {
+        return ImGui::CalcTextSize(label.c_str(), nullptr, true).x + style.FramePadding.x * 2;
+    };
+    // Long inputs scroll inside at most three rows of chips, so the views keep their height and
+    // chips out of sight cost nothing to draw.
+    const float avail = ImGui::GetContentRegionAvail().x - style.ScrollbarSize;
+    int rows = 1;
+    float x = 0.0f;
+    for (int i = 0; i < shown; ++i) {
+        const float w = chip_width(chip_label(i));
+        if (x > 0.0f && x + w > avail) {
+            ++rows;
+            x = 0.0f;
+        }
+        x += w + style.ItemSpacing.x;
+    }
+    const float row_h = ImGui::GetFrameHeight() + style.ItemSpacing.y;
+    ImGui::BeginChild("token_chips", ImVec2(0, std::min(rows, 3) * row_h + (rows > 3 ? style.ItemSpacing.y : 0.0f)),
+                      false);
     const float right = ImGui::GetWindowContentRegionMax().x;
     for (int i = 0; i < shown; ++i) {
         const std::string& tok = chips[static_cast<std::size_t>(i)];
         const bool padded = std::find(pad.begin(), pad.end(), i) != pad.end();
         const bool hot = st.hover.key == i || (!cross && st.hover.query == i);
-        const std::string label = (tok == " " ? std::string("␣") : tok) + "##chip" + std::to_string(i);
-        const float w = ImGui::CalcTextSize(label.c_str(), nullptr, true).x + ImGui::GetStyle().FramePadding.x * 2;
+        const std::string label = chip_label(i);
+        const float w = chip_width(label);
         if (i > 0) {
             ImGui::SameLine();
             if (ImGui::GetCursorPosX() + w > right) ImGui::NewLine();
@@ -42,6 +66,7 @@ void draw_token_strip(UiContext& ctx) {
         ImGui::SameLine();
         ImGui::TextDisabled("… %zu more", chips.size() - static_cast<std::size_t>(shown));
     }
+    ImGui::EndChild();
     if (cross) {
         ImGui::TextDisabled("queries:");
         for (int i = 0; i < std::min(t.n, 256); ++i) {
