@@ -8,7 +8,7 @@ namespace attnviz {
 bool key_visible(const MaskSpec& spec, int i, int j) {
     if (spec.causal && j > i) return false;
     if (spec.window > 0 && std::abs(i - j) >= spec.window) return false;
-    return true;
+    return std::find(spec.padded_keys.begin(), spec.padded_keys.end(), j) == spec.padded_keys.end();
 }
 
 MatRM build_mask(const MaskSpec& spec, int n_q, int n_k) {

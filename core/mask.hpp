@@ -15,6 +15,7 @@ struct MaskSpec {
     std::vector<int> padded_keys;   // keys nobody may attend to
 };
 
+// The rule build_mask applies, for one (query i, key j) pair: causal, window and padding.
 bool key_visible(const MaskSpec& spec, int i, int j);
 
 // mask: [n_q, n_k] of 1 / 0. Padded indices past n_k are ignored (validation rejects them first).

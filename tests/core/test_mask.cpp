@@ -58,16 +58,17 @@ TEST(BuildMask, PaddedIndicesOutsideTheKeysAreIgnored) {
     EXPECT_EQ(build_mask(MaskSpec{false, 0, {-1, 3, 99}}, 2, 3), MatRM::Ones(2, 3));
 }
 
-TEST(KeyVisible, AgreesWithBuildMaskWithoutPadding) {
+TEST(KeyVisible, AgreesWithBuildMask) {
     for (bool causal : {false, true})
-        for (int w : {0, 1, 3}) {
-            const MaskSpec spec{causal, w, {}};
-            const MatRM m = build_mask(spec, 6, 6);
-            for (int i = 0; i < 6; ++i)
-                for (int j = 0; j < 6; ++j)
-                    EXPECT_EQ(m(i, j), key_visible(spec, i, j) ? 1.0f : 0.0f)
-                        << "causal=" << causal << " w=" << w << " (" << i << "," << j << ")";
-        }
+        for (int w : {0, 1, 3})
+            for (const std::vector<int>& pads : {std::vector<int>{}, std::vector<int>{0, 4}}) {
+                const MaskSpec spec{causal, w, pads};
+                const MatRM m = build_mask(spec, 6, 6);
+                for (int i = 0; i < 6; ++i)
+                    for (int j = 0; j < 6; ++j)
+                        EXPECT_EQ(m(i, j), key_visible(spec, i, j) ? 1.0f : 0.0f)
+                            << "causal=" << causal << " w=" << w << " (" << i << "," << j << ")";
+            }
     EXPECT_FALSE(key_visible(MaskSpec{true, 0, {}}, 1, 2));
     EXPECT_TRUE(key_visible(MaskSpec{true, 0, {}}, 2, 1));
     EXPECT_FALSE(key_visible(MaskSpec{false, 3, {}}, 0, 3));
