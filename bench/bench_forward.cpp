@@ -7,6 +7,8 @@
 // measure steady state: buffers are touched once before timing (the app recomputes into a
 // reused trace), so first-touch page faults, slow on some VMs, count on neither side.
 #include "core/attention.hpp"
+#include "core/softmax.hpp"
+#include "core/tiled.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -87,8 +89,46 @@ void BM_GemmOnly(benchmark::State& state) {
     }
 }
 
+// One head's A·V the exact way (n × n scores and weights materialised) and the tiled way
+// (FlashAttention's online softmax, 64 × 64 tiles), causal, from the same trace.
+attnviz::Trace head_trace(int n) {
+    Config c = bench_config(n);
+    c.causal = true;
+    return attnviz::run(c);
+}
+
+void extra_memory_counters(benchmark::State& state, const attnviz::Trace& t) {
+    const attnviz::ExtraMemory e = attnviz::attention_extra_memory(t.n, t.m, t.config.d_v, 64, 64);
+    state.counters["exact_extra_KiB"] = static_cast<double>(e.exact_bytes) / 1024.0;
+    state.counters["tiled_extra_KiB"] = static_cast<double>(e.tiled_bytes) / 1024.0;
+}
+
+void BM_HeadExact(benchmark::State& state) {
+    const attnviz::Trace t = head_trace(static_cast<int>(state.range(0)));
+    MatRM S(t.n, t.m), H(t.n, t.config.d_v);
+    for (auto _ : state) {
+        S.noalias() = t.Q[0] * t.K[0].transpose();  // scores: [n, m]
+        S *= t.multiplier;
+        attnviz::softmax_rows(S, &t.mask);          // weights: [n, m]
+        H.noalias() = S * t.V[0];                   // H: [n, d_v]
+        benchmark::DoNotOptimize(H.data());
+    }
+    extra_memory_counters(state, t);
+}
+
+void BM_HeadTiled(benchmark::State& state) {
+    const attnviz::Trace t = head_trace(static_cast<int>(state.range(0)));
+    for (auto _ : state) {
+        MatRM H = attnviz::tiled_head_output(t, 0, 64, 64);  // never holds more than a 64 × 64 tile
+        benchmark::DoNotOptimize(H.data());
+    }
+    extra_memory_counters(state, t);
+}
+
 }  // namespace
 
+BENCHMARK(BM_HeadExact)->Arg(256)->Arg(1024)->Arg(4096)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HeadTiled)->Arg(256)->Arg(1024)->Arg(4096)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_GemmOnly)->Arg(64)->Arg(256)->Arg(1024)->Arg(4096)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Forward)->Arg(64)->Arg(256)->Arg(1024)->Arg(4096)->Unit(benchmark::kMillisecond);
 
