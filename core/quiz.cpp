@@ -1,5 +1,6 @@
 #include "core/quiz.hpp"
 
+#include "core/cost_model.hpp"
 #include "core/rng.hpp"
 
 #include <algorithm>
@@ -242,29 +243,18 @@ Question argmax_key(const Trace& t, Rng& rng) {
     return q;
 }
 
-Question kv_cache_bytes_question(const Trace& t, Rng& rng) {
-    // Published shapes (layers, kv heads, d_head) of well-known models; see core/cost_model.hpp
-    // for the sources and the full cost model.
-    struct Shape {
-        const char* name;
-        int layers, kv_heads, d_head;
-    };
-    static constexpr Shape kModels[] = {
-        {"Llama 2 7B (MHA: 32 K/V heads)", 32, 32, 128},
-        {"Llama 3 8B (GQA: 8 K/V heads)", 32, 8, 128},
-        {"Falcon 7B (MQA: 1 K/V head)", 32, 1, 64},
-    };
-    static constexpr int kContexts[] = {2048, 4096, 8192};
-    (void)t;
-    const Shape& s = kModels[pick(rng, 3)];
-    const int T = kContexts[pick(rng, 3)];
-    const double bytes = 2.0 * s.layers * 1.0 * T * s.kv_heads * s.d_head * 2.0;
+Question kv_cache_bytes_question(Rng& rng) {
+    static constexpr long long kContexts[] = {2048, 4096, 8192};
+    const std::vector<ModelShape>& models = model_presets();
+    const ModelShape& s = models[static_cast<std::size_t>(pick(rng, static_cast<int>(models.size())))];
+    const long long T = kContexts[pick(rng, 3)];
+    const double bytes = cost(Workload{s, T, 1, Precision::Fp16}).kv_cache_bytes;
     Question q;
     q.kind = QuestionKind::KvCacheBytes;
     q.form = AnswerForm::Integer;
     q.expected = {bytes};
     q.answer_hint = "bytes, or with a unit: 512 MiB, 2 GiB";
-    q.prompt = std::string(s.name) + ": " + std::to_string(s.layers) + " layers, " + std::to_string(s.kv_heads) +
+    q.prompt = s.name + ": " + std::to_string(s.layers) + " layers, " + std::to_string(s.kv_heads) +
                " K/V heads of d_head = " + std::to_string(s.d_head) + ", fp16, batch 1. How many bytes of KV cache at " +
                std::to_string(T) + " tokens of context?";
     q.worked = "2 (K and V) · L · B · T · kv_heads · d_head · bytes = 2 · " + std::to_string(s.layers) + " · 1 · " +
@@ -303,7 +293,7 @@ Question make_question(const Trace& t, QuestionKind kind, std::uint64_t seed) {
         case QuestionKind::SharedKvHeads: return shared_kv(t, rng);
         case QuestionKind::ProjectionParams: return projection_params(t);
         case QuestionKind::ArgmaxKey: return argmax_key(t, rng);
-        case QuestionKind::KvCacheBytes: return kv_cache_bytes_question(t, rng);
+        case QuestionKind::KvCacheBytes: return kv_cache_bytes_question(rng);
     }
     return scores_shape(t, rng);
 }
