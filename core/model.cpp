@@ -5,17 +5,13 @@
 #include <cmath>
 
 namespace attnviz {
-namespace {
 
-// Entries N(0, std²) drawn row-major from one stream.
 MatRM gaussian(int rows, int cols, std::uint64_t seed, double stddev) {
     Rng rng(seed);
     MatRM m(rows, cols);
     for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = static_cast<float>(rng.normal() * stddev);
     return m;
 }
-
-}  // namespace
 
 Weights make_weights(const Config& c) {
     // 1/√fan_in keeps Q, K, V entries near unit variance, so raw QKᵀ has variance ≈ d_k —

@@ -18,6 +18,9 @@ struct Weights {
     MatRM learned_pe;  // [L, d]
 };
 
+// Entries N(0, stddev²) drawn row-major from one stream `seed` (see stream_seed in core/rng.hpp).
+MatRM gaussian(int rows, int cols, std::uint64_t seed, double stddev);
+
 // Seeded from config.seed only: identical across runs and machines. `resolved` must come
 // from resolve_sizes().
 Weights make_weights(const Config& resolved);

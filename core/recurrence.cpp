@@ -1,5 +1,6 @@
 #include "core/recurrence.hpp"
 
+#include "core/model.hpp"
 #include "core/rng.hpp"
 
 #include <cmath>
@@ -7,24 +8,13 @@
 
 namespace attnviz {
 
-namespace {
-
-MatRM seeded(int rows, int cols, std::uint64_t seed, double stddev) {
-    Rng rng(seed);
-    MatRM m(rows, cols);
-    for (Eigen::Index k = 0; k < m.size(); ++k) m.data()[k] = static_cast<float>(rng.normal() * stddev);
-    return m;
-}
-
-}  // namespace
-
 RecurrenceTrace run_recurrence(const Eigen::Ref<const MatRM>& X, int d_h, std::uint64_t seed) {
     if (d_h < 1 || d_h > 1024) throw ConfigError("d_h", "d_h=" + std::to_string(d_h) + " must be between 1 and 1024");
     const int n = static_cast<int>(X.rows()), d = static_cast<int>(X.cols());
     // Gaussian W_h with std 1/√d_h has spectral radius ≈ 1; 0.9 of that keeps the recurrence
     // stable and lets the influence of early tokens fade at a visible rate, as in a real RNN.
-    const MatRM W_x = seeded(d, d_h, stream_seed(seed, "rnn W_x"), 1.0 / std::sqrt(static_cast<double>(d)));      // [d, d_h]
-    const MatRM W_h = seeded(d_h, d_h, stream_seed(seed, "rnn W_h"), 0.9 / std::sqrt(static_cast<double>(d_h)));  // [d_h, d_h]
+    const MatRM W_x = gaussian(d, d_h, stream_seed(seed, "rnn W_x"), 1.0 / std::sqrt(static_cast<double>(d)));      // [d, d_h]
+    const MatRM W_h = gaussian(d_h, d_h, stream_seed(seed, "rnn W_h"), 0.9 / std::sqrt(static_cast<double>(d_h)));  // [d_h, d_h]
     RecurrenceTrace r;
     r.H.resize(n, d_h);
     RowVec h = RowVec::Zero(d_h);
