@@ -2,6 +2,7 @@
 
 #include "app/atomic_file.hpp"
 #include "app/config_json.hpp"
+#include "app/inference_json.hpp"
 #include "app/png_writer.hpp"
 #include "app/trace_csv.hpp"
 #include "app/trace_json.hpp"
@@ -20,10 +21,23 @@ ExportFormat parse_export_format(const std::string& s) {
 int export_cell_px(int rows, int cols) { return std::clamp(480 / std::max({rows, cols, 1}), 2, 24); }
 
 std::vector<std::string> export_trace(const ExportRequest& req) {
-    const Trace t = run(req.config);  // bad options throw before anything touches the disk
+    // Everything is computed, and bad options throw, before anything touches the disk.
+    const Inputs in = prepare(req.config);
+    const Weights w = make_weights(in.config);
+    const Trace t = forward(in, w);
+    nlohmann::json extra = nlohmann::json::object();
+    if ((req.decode || req.tiles) && req.format != ExportFormat::Json) {
+        throw ConfigError("format", "format=csv cannot hold decode steps or tiles: use --format json");
+    }
+    if (req.decode) {
+        const int n = static_cast<int>(in.tokens.size());
+        const int steps = req.decode->steps.value_or(std::max(0, n - req.decode->prefill));
+        extra["decode"] = decode_to_json(run_decode(in, w, req.decode->prefill, steps), in.tokens);
+    }
+    if (req.tiles) extra["tiles"] = tiles_to_json(t, req.tiles->block_q, req.tiles->block_k);
     StagedDir dir(req.out);
     if (req.format == ExportFormat::Json) {
-        dir.add("trace.json", trace_to_json(t, req.extra_sections ? req.extra_sections(t) : nlohmann::json::object()));
+        dir.add("trace.json", trace_to_json(t, extra));
     } else {
         dir.add("config.json", config_to_json(t.config).dump(2) + "\n");
         dir.add("tokens.csv", tokens_to_csv(t.tokens));

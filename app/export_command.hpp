@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,8 +23,18 @@ struct ExportRequest {
     Config config;
     ExportFormat format = ExportFormat::Json;
     std::filesystem::path out;
-    // Later stages (decode steps, tiles) add top-level sections to trace.json through this hook.
-    std::function<nlohmann::json(const Trace&)> extra_sections;
+    // Optional inference sections of trace.json (JSON format only): KV-cache decode steps after a
+    // prefill of `prefill` tokens, and the tile replay with Br × Bc blocks.
+    struct Decode {
+        int prefill = 1;
+        std::optional<int> steps;  // empty: decode the rest of the text
+    };
+    struct Tiles {
+        int block_q = 2;
+        int block_k = 2;
+    };
+    std::optional<Decode> decode;
+    std::optional<Tiles> tiles;
 };
 
 // Throws ConfigError (bad option) or IoError (cannot write); on failure `out` is left as it was.

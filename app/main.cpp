@@ -46,6 +46,15 @@ int try_main(int argc, char** argv) {
     std::string out;
     exp->add_option("--format", format, "json | csv")->capture_default_str();
     exp->add_option("--out", out, "Output directory (created if missing)")->required();
+    int decode_steps = 0, prefill = 1, block_q = 2, block_k = 2;
+    bool tiled = false;
+    CLI::Option* steps_opt =
+        exp->add_option("--decode-steps", decode_steps, "Decode K tokens one at a time with a KV cache (trace.json \"decode\")");
+    CLI::Option* prefill_opt = exp->add_option("--prefill", prefill, "Tokens in the batched prefill before decoding")
+                                   ->capture_default_str();
+    exp->add_flag("--tiled", tiled, "Add the FlashAttention-style tile replay (trace.json \"tiles\")");
+    CLI::Option* bq_opt = exp->add_option("--block-q", block_q, "Query rows per tile, Br")->capture_default_str();
+    CLI::Option* bk_opt = exp->add_option("--block-k", block_k, "Key columns per tile, Bc")->capture_default_str();
 
     try {
         app.parse(argc, argv);
@@ -60,6 +69,12 @@ int try_main(int argc, char** argv) {
             req.config = export_flags.to_config();
             req.format = parse_export_format(format);
             req.out = out;
+            if (steps_opt->count() > 0 || prefill_opt->count() > 0) {
+                // --prefill alone decodes the rest of the text.
+                req.decode = ExportRequest::Decode{prefill, std::nullopt};
+                if (steps_opt->count() > 0) req.decode->steps = decode_steps;
+            }
+            if (tiled || bq_opt->count() > 0 || bk_opt->count() > 0) req.tiles = ExportRequest::Tiles{block_q, block_k};
             const auto files = export_trace(req);
             std::printf("attnviz export: wrote %zu files to %s\n", files.size(), out.c_str());
             return EXIT_SUCCESS;

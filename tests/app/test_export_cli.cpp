@@ -360,12 +360,13 @@ TEST(Export, FormatParsesJsonAndCsvOnly) {
     EXPECT_TRUE(test::throws_config_error([] { parse_export_format(""); }, "format"));
 }
 
-TEST(Export, ExportTraceReturnsFilesInWriteOrderAndAddsExtraSections) {
+TEST(Export, ExportTraceReturnsFilesInWriteOrderAndAddsInferenceSections) {
     TempDir dir;
     ExportRequest req;
     req.config = test::self_config();
     req.out = dir / "x";
-    req.extra_sections = [](const Trace& t) { return json{{"tiles", t.n}}; };
+    req.decode = ExportRequest::Decode{3, 4};
+    req.tiles = ExportRequest::Tiles{3, 2};
     const std::vector<std::string> names = export_trace(req);
     std::vector<std::string> expected = {"trace.json"};
     for (int a = 0; a < 8; ++a) {
@@ -374,7 +375,8 @@ TEST(Export, ExportTraceReturnsFilesInWriteOrderAndAddsExtraSections) {
     }
     EXPECT_EQ(names, expected);
     const LoadedTrace lt = trace_from_json(read_file(dir / "x" / "trace.json"));
-    EXPECT_EQ(lt.extra["tiles"], 7);
+    EXPECT_EQ(lt.extra["decode"]["steps"].size(), 4u);
+    EXPECT_EQ(lt.extra["tiles"]["heads"].size(), 8u);
 }
 
 TEST(Export, ExportTraceThrowsBeforeTouchingTheDisk) {
