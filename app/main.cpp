@@ -35,6 +35,12 @@ int try_main(int argc, char** argv) {
     app.add_option("--view", view, view_ids())->capture_default_str();
     app.add_option("--head", gui.head, "Detail head")->check(CLI::NonNegativeNumber);
     app.add_option("--query", gui.query, "Query token followed in the query view")->check(CLI::NonNegativeNumber);
+    app.add_option("--prefill", gui.prefill, "KV cache view: tokens in the prefill")->check(CLI::PositiveNumber);
+    app.add_option("--decode-steps", gui.decode_steps, "KV cache view: decode steps taken at start")
+        ->check(CLI::NonNegativeNumber);
+    app.add_option("--block-q", gui.block_q, "Tiling view: query rows per tile")->check(CLI::PositiveNumber);
+    app.add_option("--block-k", gui.block_k, "Tiling view: keys per tile")->check(CLI::PositiveNumber);
+    app.add_option("--tile", gui.tile, "Tiling view: tiles already run")->check(CLI::NonNegativeNumber);
     app.add_option("--bench-frames", gui.bench_frames,
                    "Measure this many frames, then keystroke-to-frame latency; print and exit")
         ->check(CLI::Range(1, 100000));

@@ -35,6 +35,11 @@ const std::vector<ViewInfo>& views() {
         {View::Heads, "heads", "Heads"},
         {View::Positional, "positional", "Positional"},
         {View::Query, "query", "Follow a query"},
+        {View::Decode, "decode", "KV cache"},
+        {View::Cost, "cost", "Prefill vs decode"},
+        {View::Tiling, "tiling", "Tiling"},
+        {View::Sparse, "sparse", "Sparse"},
+        {View::Recurrence, "rnn", "RNN vs attention"},
     };
     return all;
 }
@@ -120,6 +125,57 @@ bool AppState::load_session_from(const std::filesystem::path& path) {
         set_status(std::string("session not loaded, current one kept: ") + e.what(), true);
         return false;
     }
+}
+
+bool AppState::decode_reset(int prefill) {
+    DecodeState& d = decode;
+    d.generation = generation;
+    d.prefill = std::clamp(prefill, 1, std::max(1, trace.n));
+    d.macs_cached = d.macs_recompute = 0;
+    ++d.version;
+    d.decoder.reset();
+    const int n = trace.n, h = trace.config.n_heads;
+    d.rows.assign(static_cast<std::size_t>(h), MatRM::Zero(n, n));
+    d.computed = MatRM::Zero(n, n);
+    try {
+        d.decoder = std::make_shared<Decoder>(inputs, weights, d.prefill);
+        d.error.clear();
+    } catch (const ConfigError& e) {
+        d.error = e.what();
+        return false;
+    }
+    // The prefill pass computes rows [0, p) of the causal weights in one batch.
+    const Trace& pre = d.decoder->prefill_trace();
+    for (int a = 0; a < h; ++a) d.rows[static_cast<std::size_t>(a)].topLeftCorner(d.prefill, d.prefill) = pre.weights[static_cast<std::size_t>(a)];
+    d.computed.topLeftCorner(d.prefill, d.prefill) = pre.mask;
+    return true;
+}
+
+bool AppState::decode_step() {
+    sync_decode();
+    DecodeState& d = decode;
+    if (!d.decoder || d.decoder->done()) return false;
+    const DecodeStep& s = d.decoder->step();
+    for (std::size_t a = 0; a < d.rows.size(); ++a) {
+        for (std::size_t e = 0; e < s.cache_positions.size(); ++e) {
+            d.rows[a](s.position, s.cache_positions[e]) = s.weights[a](0, static_cast<Eigen::Index>(e));
+        }
+    }
+    const MaskSpec spec{true, inputs.config.window, inputs.config.padding};
+    for (int p : s.cache_positions) d.computed(s.position, p) = key_visible(spec, s.position, p) ? 1.0f : 0.0f;
+    d.macs_cached += s.macs_cached;
+    d.macs_recompute += s.macs_recompute;
+    ++d.version;
+    return true;
+}
+
+void AppState::decode_to_end() {
+    while (decode_step()) {
+    }
+}
+
+void AppState::sync_decode() {
+    if (decode.generation != generation) decode_reset(decode.prefill);
 }
 
 void AppState::clamp_selection() {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/attention.hpp"
+#include "core/decode.hpp"
 
 #include <array>
 #include <filesystem>
@@ -31,7 +32,7 @@ std::optional<Stage> parse_stage(std::string_view id);
 
 // The main window's tabs, in tab order. Adding a view: an entry here, its row in views(), its
 // draw function in ui/views.hpp and its case in gui_app.cpp's dispatch.
-enum class View { Pipeline, Heads, Positional, Query };
+enum class View { Pipeline, Heads, Positional, Query, Decode, Cost, Tiling, Sparse, Recurrence };
 
 struct ViewInfo {
     View view;
@@ -48,6 +49,20 @@ struct Hover {
     int query = -1;  // row / query token, -1 none
     int key = -1;    // column / key token, -1 none
     bool operator==(const Hover&) const = default;
+};
+
+// The Decode view's session: a KV-cache decoder over the current trace's inputs, stepped one
+// token per press, and the rows of A it has computed so far (for the growing heatmap).
+struct DecodeState {
+    int prefill = 1;                    // tokens in the batched prefill
+    std::shared_ptr<Decoder> decoder;   // null until the first use, or when the config cannot decode
+    std::string error;                  // why decoding is unavailable (e.g. cross-attention)
+    std::uint64_t generation = ~0ULL;   // trace generation the decoder was built for
+    Stack rows;                         // [h][n, n] weights of every row computed so far
+    MatRM computed;                     // [n, n] 1 where rows holds a computed, visible weight
+    long long macs_cached = 0;          // summed over the steps taken
+    long long macs_recompute = 0;
+    std::uint64_t version = 0;          // bumps on every change (texture caches key on it)
 };
 
 struct AppState {
@@ -70,6 +85,7 @@ struct AppState {
     bool heads_show_scores = false;
     int diff_mode = 0;          // 0 off, 1 head a − head b, 2 with − without mask
     int diff_head = 1;
+    DecodeState decode;
     std::string status;         // last export / save message shown in the status bar
     bool status_is_error = false;
 
@@ -82,6 +98,13 @@ struct AppState {
     void select_head(int head);           // clamps into [0, n_heads)
     void set_query(int token);            // clamps into [0, n)
     void set_status(std::string message, bool is_error);
+    // Decode view: restart from a prefill of `prefill` tokens (clamped to [1, n]); one step;
+    // every remaining step. Each returns false, with decode.error set, when decoding is unavailable.
+    bool decode_reset(int prefill);
+    bool decode_step();
+    void decode_to_end();
+    // Rebuilds the decoder when the trace changed since it was made (keeps the prefill length).
+    void sync_decode();
     // Session files: failures land in the status bar and leave the current session as it is.
     bool save_session_to(const std::filesystem::path& path);
     bool load_session_from(const std::filesystem::path& path);

@@ -40,7 +40,8 @@ std::filesystem::path shader_dir() {
 
 
 // ImGui 1.86 indexes keys by the platform key code (GLFW_KEY_*), as the GLFW backend fills them.
-void handle_shortcuts(AppState& st, bool& help, bool& want_screenshot) {
+void handle_shortcuts(UiContext& ctx, bool& help, bool& want_screenshot) {
+    AppState& st = ctx.state;
     const ImGuiIO& io = ImGui::GetIO();
     if (ImGui::IsKeyPressed(GLFW_KEY_F1)) help = !help;
     if (ImGui::IsKeyPressed(GLFW_KEY_F12)) want_screenshot = true;
@@ -54,8 +55,15 @@ void handle_shortcuts(AppState& st, bool& help, bool& want_screenshot) {
             if (ImGui::IsKeyPressed(keys[v])) st.view = views()[v].view;
         return;
     }
-    if (ImGui::IsKeyPressed(GLFW_KEY_LEFT)) st.prev_stage();
-    if (ImGui::IsKeyPressed(GLFW_KEY_RIGHT)) st.next_stage();
+    // ←/→ step whatever the view steps: tiles in the Tiling view, stages everywhere else.
+    if (st.view == View::Tiling) {
+        if (ImGui::IsKeyPressed(GLFW_KEY_LEFT)) ctx.tiling.tile = std::max(0, ctx.tiling.tile - 1);
+        if (ImGui::IsKeyPressed(GLFW_KEY_RIGHT)) ++ctx.tiling.tile;  // clamped when the view refreshes
+    } else {
+        if (ImGui::IsKeyPressed(GLFW_KEY_LEFT)) st.prev_stage();
+        if (ImGui::IsKeyPressed(GLFW_KEY_RIGHT)) st.next_stage();
+    }
+    if (st.view == View::Decode && ImGui::IsKeyPressed(GLFW_KEY_N)) st.decode_step();
     if (ImGui::IsKeyPressed(GLFW_KEY_LEFT_BRACKET)) st.set_query(st.query - 1);
     if (ImGui::IsKeyPressed(GLFW_KEY_RIGHT_BRACKET)) st.set_query(st.query + 1);
     const int digits[] = {GLFW_KEY_1, GLFW_KEY_2, GLFW_KEY_3, GLFW_KEY_4, GLFW_KEY_5,
@@ -97,6 +105,11 @@ void draw_main_window(UiContext& ctx, float fps, View& shown_view) {
                     case View::Heads: draw_heads_view(ctx); break;
                     case View::Positional: draw_positional_view(ctx); break;
                     case View::Query: draw_query_view(ctx); break;
+                    case View::Decode: draw_decode_view(ctx); break;
+                    case View::Cost: draw_cost_view(ctx); break;
+                    case View::Tiling: draw_tiling_view(ctx); break;
+                    case View::Sparse: draw_sparse_view(ctx); break;
+                    case View::Recurrence: draw_recurrence_view(ctx); break;
                 }
                 ImGui::EndChild();
                 ImGui::EndTabItem();
@@ -162,6 +175,12 @@ int run_gui(const GuiOptions& options) {
         state.select_head(options.head);
         state.set_query(options.query);
         UiContext ctx(state, program, fonts);
+        // Start-up positions for figures: a decode session part-way, a tile of the replay.
+        state.decode_reset(options.prefill);
+        for (int k = 0; k < options.decode_steps; ++k) state.decode_step();
+        ctx.tiling.block_q = options.block_q;
+        ctx.tiling.block_k = options.block_k;
+        ctx.tiling.tile = options.tile;
 
         bool help = false, want_screenshot = false;
         View shown_view = static_cast<View>(-1);
@@ -181,11 +200,11 @@ int run_gui(const GuiOptions& options) {
             // cell and put a tooltip into every screenshot.
             if (headless_run) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
             ImGui::NewFrame();
-            handle_shortcuts(state, help, want_screenshot);
+            handle_shortcuts(ctx, help, want_screenshot);
             if (!io.WantTextInput && io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_S))
-                state.save_session_to(ctx.export_dir / "session.json");
+                state.save_session_to(ctx.session_path);
             if (!io.WantTextInput && io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_O))
-                state.load_session_from(ctx.export_dir / "session.json");
+                state.load_session_from(ctx.session_path);
             ctx.frame_hover = Hover{};
             draw_main_window(ctx, fps, shown_view);
             draw_help(&help);

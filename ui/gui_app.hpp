@@ -17,6 +17,10 @@ struct GuiOptions {
     int query = 0;                   // --query
     int width = 1600;                // window size in pixels
     int height = 1000;
+    int prefill = 1;                 // --prefill: KV-cache view's prefill length
+    int decode_steps = 0;            // --decode-steps: steps taken before the first frame
+    int block_q = 2, block_k = 2;    // --block-q / --block-k: Tiling view's blocks
+    int tile = 0;                    // --tile: Tiling view's replay position
     int bench_frames = 0;            // > 0: measure frame times and keystroke latency, print, exit
 };
 

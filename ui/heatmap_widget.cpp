@@ -167,6 +167,11 @@ bool draw_heatmap(UiContext& ctx, const HeatmapSpec& spec, ImVec2 size) {
         dl->AddRect(ImVec2(g0.x + st.hover.key * cell, g0.y), ImVec2(g0.x + (st.hover.key + 1) * cell, g0.y + grid.y),
                     hl, 0, 0, 2.0f);
     }
+    if (spec.outline.r1 > spec.outline.r0 && spec.outline.c1 > spec.outline.c0) {
+        const CellRect& o = spec.outline;
+        dl->AddRect(ImVec2(g0.x + o.c0 * cell, g0.y + o.r0 * cell), ImVec2(g0.x + o.c1 * cell, g0.y + o.r1 * cell),
+                    IM_COL32(255, 140, 40, 255), 0, 0, 3.0f);
+    }
     draw_colour_bar(dl, ImVec2(g0.x + grid.x + kBarGap, g0.y), std::max(grid.y, 40.0f), spec.look);
 
     if (hovered) {

@@ -12,6 +12,11 @@
 
 namespace attnviz {
 
+// Rows [r0, r1) × columns [c0, c1) of a heatmap; empty when r1 <= r0.
+struct CellRect {
+    int r0 = 0, r1 = 0, c0 = 0, c1 = 0;
+};
+
 struct HeatmapSpec {
     HeatmapSpec(std::string id_, std::string title_, Eigen::Ref<const MatRM> values_)
         : id(std::move(id_)), title(std::move(title_)), values(std::move(values_)) {}
@@ -28,6 +33,7 @@ struct HeatmapSpec {
     // Extra tooltip lines for cell (i, j): how the number was made.
     std::function<std::string(int, int)> explain;
     std::uint64_t data_key = 0;                       // changes whenever values / mask change
+    CellRect outline;                                 // drawn as a thick orange frame (e.g. a tile)
 };
 
 // Draws within `size` (the whole panel, labels included). Returns true when hovered.

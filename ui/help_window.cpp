@@ -11,12 +11,13 @@ void draw_help(bool* open) {
         ImGui::TextUnformatted("Keyboard (when not typing in a field)");
         if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_RowBg)) {
             const char* rows[][2] = {
-                {"← / →", "previous / next pipeline stage"},
+                {"← / →", "previous / next pipeline stage; in the Tiling view, previous / next tile"},
+                {"N", "decode the next token (KV cache view)"},
                 {"1 … 9", "select the detail head"},
                 {"[ / ]", "previous / next query token (Query view)"},
-                {"Ctrl+1 … Ctrl+4", "Pipeline / Heads / Positional / Query view"},
+                {"Ctrl+1 … Ctrl+9, Ctrl+0", "the first ten tabs, left to right"},
                 {"F12", "save a full-window screenshot into the export folder"},
-                {"Ctrl+S / Ctrl+O", "save / load session.json in the export folder"},
+                {"Ctrl+S / Ctrl+O", "save / load the session file last used (session.json at first)"},
                 {"F1", "this window"},
             };
             for (auto& r : rows) {

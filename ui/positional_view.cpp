@@ -5,6 +5,7 @@
 // p, q = positions, m, n = query / key positions, i = sinusoidal frequency or RoPE pair.
 #include "ui/line_plot.hpp"
 #include "ui/trace_panels.hpp"
+#include "ui/view_text.hpp"
 #include "ui/views.hpp"
 
 #include "core/model.hpp"
@@ -36,30 +37,13 @@ constexpr int kMaxCompareTokens = 256;
 // Keys of the RoPE demonstration; each curve shifts query and key together.
 const std::vector<int> kRopeKeyPositions = {0, 10, 30};
 
-const ImVec4 kNote(0.6f, 0.85f, 1.0f, 1.0f);
-const ImVec4 kWarn(1.0f, 0.65f, 0.3f, 1.0f);
+const ImVec4 kNote = kNoteColour;
+const ImVec4 kWarn = kWarnColour;
 constexpr ImU32 kUnrotated = IM_COL32(150, 150, 150, 255);
 constexpr double kTwoPi = 2.0 * std::numbers::pi;
 
-std::uint64_t key_of(std::initializer_list<std::uint64_t> parts) {
-    std::uint64_t h = 0x243F6A8885A308D3ULL;
-    for (std::uint64_t p : parts) h = mix64(h ^ p);
-    return h;
-}
-std::uint64_t u64(int v) { return static_cast<std::uint64_t>(static_cast<std::int64_t>(v)); }
 
-std::string num(double v, const char* format = "%.3g") {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, format, v);
-    return buf;
-}
 
-template <typename... Args>
-std::string format(const char* f, Args... args) {
-    char buf[512];
-    std::snprintf(buf, sizeof buf, f, args...);
-    return buf;
-}
 
 // ---- this view's state ------------------------------------------------------------------
 // Everything below is derived data (keyed by what it was derived from, rebuilt only when a key
@@ -317,29 +301,13 @@ LinePlotSpec integer_plot(std::string id, std::string title, std::span<const flo
     return p;
 }
 
-// Text that wraps inside the view, in a colour.
-void note(const ImVec4& colour, const std::string& text) {
-    ImGui::PushStyleColor(ImGuiCol_Text, colour);
-    ImGui::TextWrapped("%s", text.c_str());
-    ImGui::PopStyleColor();
-}
-void caption(const std::string& text) { note(ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled), text); }
 
-// Width a heatmap panel takes at `height` with square cells: labels and colour bar included
-// (the layout of draw_heatmap: a title line, two label lines above, ~2 lines below).
-float heatmap_width(int rows, int cols, float height) {
-    const float line = ImGui::GetTextLineHeight();
-    const float cell = std::max(1.0f, (height - line * 5.5f - 12.0f) / static_cast<float>(rows));
-    return cell * static_cast<float>(cols) + 120.0f;
-}
 
 // Title suffix for a [P, d] table cut to its first kMaxDimsShown dims.
 std::string shown_note(int d) {
     return d > kMaxDimsShown ? ", first " + std::to_string(kMaxDimsShown) + " dims" : std::string();
 }
 
-// The height left in the current region.
-float remaining_height() { return std::max(60.0f, ImGui::GetContentRegionAvail().y); }
 
 // ---- sinusoidal ---------------------------------------------------------------------------
 

@@ -11,6 +11,11 @@ void draw_pipeline_view(UiContext& ctx);   // ui/pipeline_view.cpp: the stage st
 void draw_heads_view(UiContext& ctx);      // ui/heads_view.cpp: every head side by side, diffs
 void draw_positional_view(UiContext& ctx); // ui/positional_view.cpp: PE / RoPE / ALiBi plots
 void draw_query_view(UiContext& ctx);      // ui/query_view.cpp: one query's arithmetic
+void draw_decode_view(UiContext& ctx);    // ui/decode_view.cpp: KV-cache decoding step by step
+void draw_cost_view(UiContext& ctx);      // ui/cost_view.cpp: prefill vs decode cost calculator
+void draw_tiling_view(UiContext& ctx);    // ui/tiling_view.cpp: FlashAttention tile replay
+void draw_sparse_view(UiContext& ctx);    // ui/sparse_view.cpp: window / strided / global patterns
+void draw_recurrence_view(UiContext& ctx);  // ui/recurrence_view.cpp: toy RNN next to attention
 void draw_status_bar(UiContext& ctx, float fps);  // ui/status_bar.cpp
 void draw_help(bool* open);                // ui/help_window.cpp: shortcuts and a glossary
 

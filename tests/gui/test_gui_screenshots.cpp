@@ -82,15 +82,29 @@ TEST(GuiScreenshot, EveryStageRendersItsMatrices) {
 }
 
 TEST(GuiScreenshot, EveryViewRenders) {
-    for (const char* view : {"pipeline", "heads", "positional", "query"}) {
+    for (const char* view : {"pipeline", "heads", "positional", "query", "decode", "tiling", "sparse", "rnn"}) {
         SCOPED_TRACE(view);
-        const Shot s = screenshot(std::string("view_") + view, std::string("--view ") + view + " --causal");
+        const Shot s = screenshot(std::string("view_") + view,
+                                  std::string("--view ") + view + " --causal --prefill 2 --decode-steps 2 --tile 3");
         ASSERT_EQ(s.exit_code, 0);
         ASSERT_NE(s.pixels, nullptr);
         EXPECT_EQ(s.width, 1600);
         EXPECT_EQ(s.height, 1000);
         EXPECT_GT(count_near(s, kHatchDark, 6) + count_near(s, kDivergingRed, 30) + count_near(s, kViridisTop, 30), 50);
     }
+}
+
+// The calculator is a table and a plot: the MHA curve (series colour 0) must be drawn.
+TEST(GuiScreenshot, CostViewPlotsTheCacheCurves) {
+    const Shot s = screenshot("view_cost", "--view cost");
+    ASSERT_EQ(s.exit_code, 0);
+    ASSERT_NE(s.pixels, nullptr);
+    EXPECT_GT(count_near(s, {255, 179, 71}, 20), 300);
+}
+
+TEST(GuiScreenshot, BadDecodeOrTilingFlagsExitTwo) {
+    EXPECT_EQ(screenshot("bad_prefill", "--view decode --prefill 0").exit_code, 2);
+    EXPECT_EQ(screenshot("bad_block", "--view tiling --block-q 0").exit_code, 2);
 }
 
 // Under a causal mask query 0 sees only key 0, so its weight is exactly 1 (viridis top) and the

@@ -165,5 +165,40 @@ TEST(AppState, BrokenSessionIsRefusedAndTheCurrentOneStays) {
     fs::remove_all(dir);
 }
 
+TEST(AppStateDecode, StepsFillOneRowEachAndMatchTheCausalTrace) {
+    AppState st;
+    st.config.causal = true;
+    ASSERT_TRUE(st.recompute_now());
+    ASSERT_TRUE(st.decode_reset(2));
+    EXPECT_EQ(st.decode.computed.topRows(2).sum(), 3.0f);  // prefill rows 0, 1: causal pairs 1 + 2
+    EXPECT_TRUE(st.decode_step());
+    EXPECT_EQ(st.decode.computed.row(2).sum(), 3.0f);       // row 2 sees keys 0..2
+    EXPECT_EQ(st.decode.computed.bottomRows(3).sum(), 0.0f);
+    st.decode_to_end();
+    EXPECT_FALSE(st.decode_step());
+    for (int a = 0; a < 4; ++a)
+        EXPECT_LT((st.decode.rows[static_cast<std::size_t>(a)] - st.trace.weights[static_cast<std::size_t>(a)]).cwiseAbs().maxCoeff(), 1e-5f);
+    EXPECT_GT(st.decode.macs_recompute, st.decode.macs_cached);
+}
+
+TEST(AppStateDecode, ANewTraceRestartsTheDecoderAndCrossAttentionExplains) {
+    AppState st;
+    ASSERT_TRUE(st.recompute_now());
+    st.decode_reset(3);
+    st.decode_step();
+    Config next = st.config;
+    next.n_kv_heads = 1;
+    st.edit(next);
+    ASSERT_TRUE(st.recompute_now());
+    st.sync_decode();
+    EXPECT_EQ(st.decode.prefill, 3);
+    EXPECT_EQ(st.decode.decoder->position(), 3);
+    next.source = "le chat";
+    st.edit(next);
+    ASSERT_TRUE(st.recompute_now());
+    EXPECT_FALSE(st.decode_step());
+    EXPECT_NE(st.decode.error.find("source"), std::string::npos) << st.decode.error;
+}
+
 }  // namespace
 }  // namespace attnviz

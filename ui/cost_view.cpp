@@ -1,0 +1,131 @@
+#include "ui/line_plot.hpp"
+#include "ui/view_text.hpp"
+#include "ui/views.hpp"
+
+#include <imgui.h>
+
+#include <algorithm>
+
+namespace attnviz {
+
+namespace {
+
+void refresh(CostViewState& v) {
+    const std::vector<ModelShape>& presets = model_presets();
+    v.preset = std::clamp(v.preset, 0, static_cast<int>(presets.size()) - 1);
+    v.workload.model = presets[static_cast<std::size_t>(v.preset)];
+    const std::uint64_t key = key_of({u64(v.preset), static_cast<std::uint64_t>(v.workload.context), u64(v.workload.batch),
+                                      u64(static_cast<int>(v.workload.precision))});
+    if (key == v.key) return;
+    v.key = key;
+    v.curve = cache_curve(v.workload, std::max<long long>(v.workload.context, 1024) * 2, 65);
+    constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+    auto to_floats = [](const std::vector<double>& d, double scale) {
+        std::vector<float> out;
+        for (double x : d) out.push_back(static_cast<float>(x / scale));
+        return out;
+    };
+    v.x = to_floats(v.curve.context, 1.0);
+    v.mha = to_floats(v.curve.mha, kGiB);
+    v.published = to_floats(v.curve.published, kGiB);
+    v.mqa = to_floats(v.curve.mqa, kGiB);
+}
+
+void row(const char* label, const PassCost& p, const char* note_text) {
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(label);
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted((count_text(p.flops) + "FLOP").c_str());
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(bytes_text(p.bytes).c_str());
+    ImGui::TableNextColumn();
+    ImGui::Text("%.3g FLOP/B", p.intensity());
+    ImGui::TableNextColumn();
+    ImGui::TextDisabled("%s", note_text);
+}
+
+}  // namespace
+
+// The cost model as a calculator: a published model shape, a context length, a batch and a
+// precision give the KV-cache size and what prefill and one decode step cost.
+void draw_cost_view(UiContext& ctx) {
+    CostViewState& v = ctx.cost;
+    refresh(v);
+    caption("Prefill pushes the whole prompt through at once: every weight read from memory is used for T tokens, "
+            "so it is limited by arithmetic (time to first token). Decode produces one token per pass: every "
+            "weight and the whole KV cache are read for a single token, so it is limited by memory bandwidth "
+            "(time per output token). Accelerators do on the order of a hundred or more FLOPs per byte they "
+            "can read, so a pass far below that intensity waits on memory.");
+    const std::vector<ModelShape>& presets = model_presets();
+    ImGui::SetNextItemWidth(320);
+    if (ImGui::BeginCombo("model", presets[static_cast<std::size_t>(v.preset)].name.c_str())) {
+        for (int k = 0; k < static_cast<int>(presets.size()); ++k)
+            if (ImGui::Selectable(presets[static_cast<std::size_t>(k)].name.c_str(), k == v.preset)) v.preset = k;
+        ImGui::EndCombo();
+    }
+    ImGui::SameLine();
+    int log2_context = static_cast<int>(std::round(std::log2(static_cast<double>(std::max<long long>(v.workload.context, 1)))));
+    ImGui::SetNextItemWidth(160);
+    if (ImGui::SliderInt("context", &log2_context, 7, 20, format("%lld tokens", 1LL << log2_context).c_str()))
+        v.workload.context = 1LL << log2_context;
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(100);
+    ImGui::SliderInt("batch", &v.workload.batch, 1, 64);
+    for (Precision p : {Precision::Fp32, Precision::Fp16, Precision::Bf16, Precision::Int8}) {
+        ImGui::SameLine();
+        if (ImGui::RadioButton(std::string(to_string(p)).c_str(), v.workload.precision == p)) v.workload.precision = p;
+    }
+    refresh(v);
+    const ModelShape& m = v.workload.model;
+    ImGui::TextDisabled("%d layers · %d query heads · %d K/V heads · d_head %d · d_model %d   source: %s", m.layers,
+                        m.heads, m.kv_heads, m.d_head, m.d_model, m.source.c_str());
+
+    const CostReport r = cost(v.workload);
+    ImGui::PushFont(ctx.fonts.title);
+    ImGui::Text("KV cache = 2 · L · B · T · kv · d_head · bytes = 2 · %d · %d · %lld · %d · %d · %d = %s", m.layers,
+                v.workload.batch, v.workload.context, m.kv_heads, m.d_head, bytes_per_element(v.workload.precision),
+                bytes_text(r.kv_cache_bytes).c_str());
+    ImGui::PopFont();
+    ImGui::TextDisabled("%s per token of context; with MHA (kv = %d) it would be %s, with MQA %s",
+                        bytes_text(r.kv_cache_bytes_per_token).c_str(), m.heads,
+                        bytes_text(v.curve.mha.empty() ? 0.0 : r.kv_cache_bytes * m.heads / m.kv_heads).c_str(),
+                        bytes_text(r.kv_cache_bytes / m.kv_heads).c_str());
+
+    const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
+    if (ImGui::BeginTable("passes", 5, flags)) {
+        for (const char* h : {"pass (attention blocks, all layers)", "compute", "memory traffic", "intensity", ""})
+            ImGui::TableSetupColumn(h);
+        ImGui::TableHeadersRow();
+        row("prefill: T prompt tokens at once", r.prefill, "compute-bound: sets time to first token");
+        row("decode: 1 token, KV cache read", r.decode_cached, "memory-bound: sets time per output token");
+        row("decode without a cache", r.decode_recompute, "K and V of all T tokens recomputed every step");
+        ImGui::EndTable();
+    }
+    ImGui::Text("generating %lld tokens from empty: %sFLOP with a cache, %sFLOP without (%.0f× more)", v.workload.context,
+                count_text(r.generate_flops_cached).c_str(), count_text(r.generate_flops_recompute).c_str(),
+                r.generate_flops_recompute / std::max(1.0, r.generate_flops_cached));
+
+    // The toy block on screen, in the same terms.
+    const Config& c = ctx.state.trace.config;
+    ImGui::TextDisabled("this app's block (1 layer, fp32, kv = %d, d_k = %d, d_v = %d): %s of cache per token", c.n_kv_heads,
+                        c.d_k, c.d_v, bytes_text(static_cast<double>(c.n_kv_heads) * (c.d_k + c.d_v) * 4.0).c_str());
+
+    LinePlotSpec plot;
+    plot.id = "cost_cache_curve";
+    plot.title = "KV-cache size against context length, batch " + std::to_string(v.workload.batch) + ", " +
+                 std::string(to_string(v.workload.precision));
+    plot.x = v.x;
+    plot.x_label = "context T (tokens)";
+    plot.y_label = "GiB";
+    plot.integer_x = true;
+    plot.y_min = 0.0f;
+    plot.series.push_back({"MHA: kv = " + std::to_string(m.heads), v.mha, series_colour(0), 2.0f, false});
+    if (m.kv_heads != m.heads && m.kv_heads != 1)
+        plot.series.push_back({"as published: kv = " + std::to_string(m.kv_heads), v.published, series_colour(1), 2.5f, false});
+    plot.series.push_back({"MQA: kv = 1", v.mqa, series_colour(2), 2.0f, false});
+    plot.markers.push_back({static_cast<float>(v.workload.context), "T = " + std::to_string(v.workload.context)});
+    draw_line_plot(plot, ImVec2(ImGui::GetContentRegionAvail().x, remaining_height()));
+}
+
+}  // namespace attnviz

@@ -1,0 +1,61 @@
+#include "ui/view_text.hpp"
+
+#include "core/rng.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace attnviz {
+
+std::string num(double v, const char* format) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, format, v);
+    return buf;
+}
+
+namespace {
+
+std::string scaled_text(double v, double base, const char* const* units, int count) {
+    int u = 0;
+    while (std::abs(v) >= base && u + 1 < count) {
+        v /= base;
+        ++u;
+    }
+    return num(v, std::abs(v) >= 100 || u == 0 ? "%.0f" : "%.3g") + units[u];
+}
+
+}  // namespace
+
+std::string bytes_text(double bytes) {
+    static const char* const units[] = {" B", " KiB", " MiB", " GiB", " TiB", " PiB"};
+    return scaled_text(bytes, 1024.0, units, 6);
+}
+
+std::string count_text(double count) {
+    static const char* const units[] = {"", " k", " M", " G", " T", " P", " E"};
+    return scaled_text(count, 1000.0, units, 7);
+}
+
+void note(const ImVec4& colour, const std::string& text) {
+    ImGui::PushStyleColor(ImGuiCol_Text, colour);
+    ImGui::TextWrapped("%s", text.c_str());
+    ImGui::PopStyleColor();
+}
+
+void caption(const std::string& text) { note(ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled), text); }
+
+float heatmap_width(int rows, int cols, float height) {
+    const float line = ImGui::GetTextLineHeight();
+    const float cell = std::max(1.0f, (height - line * 5.5f - 12.0f) / static_cast<float>(std::max(rows, 1)));
+    return cell * static_cast<float>(cols) + 120.0f;
+}
+
+float remaining_height() { return std::max(60.0f, ImGui::GetContentRegionAvail().y); }
+
+std::uint64_t key_of(std::initializer_list<std::uint64_t> parts) {
+    std::uint64_t h = 0x243F6A8885A308D3ULL;
+    for (std::uint64_t p : parts) h = mix64(h ^ p);
+    return h;
+}
+
+}  // namespace attnviz

@@ -1,0 +1,46 @@
+// Small text and layout helpers every view shares: formatted numbers, wrapped notes and
+// captions, and the sizes panels are laid out with.
+#pragma once
+
+#include <imgui.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <initializer_list>
+#include <string>
+
+namespace attnviz {
+
+inline const ImVec4 kNoteColour(0.6f, 0.85f, 1.0f, 1.0f);
+inline const ImVec4 kWarnColour(1.0f, 0.65f, 0.3f, 1.0f);
+
+// One number through a printf format, e.g. num(x, "%.4f").
+std::string num(double v, const char* format = "%.3g");
+
+template <typename... Args>
+std::string format(const char* f, Args... args) {
+    char buf[512];
+    std::snprintf(buf, sizeof buf, f, args...);
+    return buf;
+}
+
+// "1.5 GiB", "512 KiB", "96 B": binary units, three significant digits.
+std::string bytes_text(double bytes);
+// "3.2 G", "12.5 M", "640 k": decimal units for counts such as FLOPs.
+std::string count_text(double count);
+
+// Text that wraps inside the view, in a colour; a caption is a note in the disabled colour.
+void note(const ImVec4& colour, const std::string& text);
+void caption(const std::string& text);
+
+// Width a heatmap panel takes at `height` with square cells: labels and colour bar included
+// (the layout of draw_heatmap: a title line, two label lines above, ~2 lines below).
+float heatmap_width(int rows, int cols, float height);
+// The height left in the current region (at least 60 px).
+float remaining_height();
+
+// A texture-cache key from several parts (generation, head, version, …).
+std::uint64_t key_of(std::initializer_list<std::uint64_t> parts);
+inline std::uint64_t u64(int v) { return static_cast<std::uint64_t>(static_cast<std::int64_t>(v)); }
+
+}  // namespace attnviz
