@@ -6,7 +6,7 @@
 #include "app/png_writer.hpp"
 #include "app/trace_csv.hpp"
 #include "app/trace_json.hpp"
-#include "core/attention.hpp"
+#include "core/model_setup.hpp"
 
 #include <algorithm>
 
@@ -22,10 +22,16 @@ int export_cell_px(int rows, int cols) { return std::clamp(480 / std::max({rows,
 
 std::vector<std::string> export_trace(const ExportRequest& req) {
     // Everything is computed, and bad options throw, before anything touches the disk.
-    const Inputs in = prepare(req.config);
-    const Weights w = make_weights(in.config);
-    const Trace t = forward(in, w);
+    const ModelRun run = run_model(ModelSpec{req.config, req.preset, {}});
+    const Inputs& in = run.inputs;
+    const Weights& w = run.weights;
+    const Trace& t = run.trace;
     nlohmann::json extra = nlohmann::json::object();
+    if (req.preset != Preset::Random) {
+        nlohmann::json kinds = nlohmann::json::array();
+        for (HeadKind k : run.head_kinds) kinds.push_back(std::string(to_string(k)));
+        extra["preset"] = {{"name", std::string(to_string(req.preset))}, {"summary", run.summary}, {"heads", kinds}};
+    }
     if ((req.decode || req.tiles) && req.format != ExportFormat::Json) {
         throw ConfigError("format", "format=csv cannot hold decode steps or tiles: use --format json");
     }

@@ -1,7 +1,7 @@
 // `attnviz export`: the trace as JSON or CSV plus CPU-rendered heatmaps, written atomically.
 #pragma once
 
-#include "core/config.hpp"
+#include "core/head_presets.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +21,7 @@ struct Trace;
 
 struct ExportRequest {
     Config config;
+    Preset preset = Preset::Random;   // designed heads (--preset); trace.json gains "preset"
     ExportFormat format = ExportFormat::Json;
     std::filesystem::path out;
     // Optional inference sections of trace.json (JSON format only): KV-cache decode steps after a

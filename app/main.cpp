@@ -5,7 +5,7 @@
 #include "app/atomic_file.hpp"
 #include "app/cli_options.hpp"
 #include "app/export_command.hpp"
-#include "core/attention.hpp"
+#include "core/model_setup.hpp"
 #include "ui/gui_app.hpp"
 
 #include <CLI/CLI.hpp>
@@ -35,6 +35,9 @@ int try_main(int argc, char** argv) {
     app.add_option("--view", view, view_ids())->capture_default_str();
     app.add_option("--head", gui.head, "Detail head")->check(CLI::NonNegativeNumber);
     app.add_option("--query", gui.query, "Query token followed in the query view")->check(CLI::NonNegativeNumber);
+    std::string gui_preset = "random", export_preset = "random";
+    app.add_option("--preset", gui_preset, "Head preset: random|mixed|previous|self|first|same-word|uniform")
+        ->capture_default_str();
     app.add_option("--prefill", gui.prefill, "KV cache view: tokens in the prefill")->check(CLI::PositiveNumber);
     app.add_option("--decode-steps", gui.decode_steps, "KV cache view: decode steps taken at start")
         ->check(CLI::NonNegativeNumber);
@@ -52,6 +55,8 @@ int try_main(int argc, char** argv) {
     std::string out;
     exp->add_option("--format", format, "json | csv")->capture_default_str();
     exp->add_option("--out", out, "Output directory (created if missing)")->required();
+    exp->add_option("--preset", export_preset, "Head preset: random|mixed|previous|self|first|same-word|uniform")
+        ->capture_default_str();
     int decode_steps = 0, prefill = 1, block_q = 2, block_k = 2;
     bool tiled = false;
     CLI::Option* steps_opt =
@@ -74,6 +79,7 @@ int try_main(int argc, char** argv) {
             ExportRequest req;
             req.config = export_flags.to_config();
             req.format = parse_export_format(format);
+            req.preset = parse_preset(export_preset);
             req.out = out;
             if (steps_opt->count() > 0 || prefill_opt->count() > 0) {
                 // --prefill alone decodes the rest of the text.
@@ -94,7 +100,8 @@ int try_main(int argc, char** argv) {
 
     try {
         gui.config = gui_flags.to_config();
-        const Inputs in = prepare(gui.config);  // refuse bad flags before opening a window
+        gui.preset = parse_preset(gui_preset);
+        const Inputs in = run_model(ModelSpec{gui.config, gui.preset, {}}).inputs;  // refuse bad flags before a window
         const auto s = parse_stage(stage);
         if (!s) throw ConfigError("stage", "stage=" + stage + " must be one of embed|pe|qkv|scores|scale|mask|softmax|av|concat|output");
         gui.stage = *s;

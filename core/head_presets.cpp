@@ -153,7 +153,7 @@ std::string describe(HeadKind k) {
             return "W_Q and W_K copy the content channel, so q_i·k_j ≈ |x|² for the same word and near 0 for "
                    "others. A negative copy of the fast position pairs in W_Q subtracts Σ cos(ω(i − j)), largest "
                    "at j = i, so the token itself loses to its earlier copies (the causal mask hides later ones). "
-                   "A word seen for the first time has no copy and spreads its weight.";
+                   "A word seen for the first time has no earlier copy, and its own match still wins: it stays on itself.";
         case HeadKind::Uniform:
             return "W_Q = 0, so every score is 0 and softmax spreads the weight evenly over the visible keys: "
                    "the head outputs the mean of the V rows it can see.";

@@ -68,6 +68,33 @@ void AppState::edit(const Config& next) {
     dirty = true;
 }
 
+void AppState::set_preset(Preset p) {
+    if (p == preset) return;
+    preset = p;
+    dirty = true;
+}
+
+void AppState::set_edit(const CellEdit& e) {
+    auto same_cell = [&](const CellEdit& x) {
+        return x.target == e.target && x.col == e.col &&
+               (e.target == EditTarget::Embedding ? x.token == e.token : x.row == e.row);
+    };
+    const auto it = std::find_if(edits.begin(), edits.end(), same_cell);
+    if (it != edits.end()) {
+        if (*it == e) return;
+        *it = e;
+    } else {
+        edits.push_back(e);
+    }
+    dirty = true;
+}
+
+void AppState::clear_edits() {
+    if (edits.empty()) return;
+    edits.clear();
+    dirty = true;
+}
+
 void AppState::toggle_padding(int token) {
     if (token < 0) return;
     Config next = config;
@@ -106,7 +133,7 @@ void AppState::set_status(std::string message, bool is_error) {
 
 bool AppState::save_session_to(const std::filesystem::path& path) {
     try {
-        save_session(path, Session{config});
+        save_session(path, Session{config, preset, edits});
         set_status("saved " + path.string(), false);
         return true;
     } catch (const std::exception& e) {
@@ -119,6 +146,11 @@ bool AppState::load_session_from(const std::filesystem::path& path) {
     try {
         const Session s = load_session(path);
         edit(s.config);
+        set_preset(s.preset);
+        if (edits != s.edits) {
+            edits = s.edits;
+            dirty = true;
+        }
         set_status("loaded " + path.string(), false);
         return true;
     } catch (const std::exception& e) {
@@ -188,27 +220,21 @@ void AppState::clamp_selection() {
 
 // One run of the model: what the trace was computed from travels with it.
 struct AppState::Computed {
-    Inputs inputs;
-    Weights weights;
-    Trace trace;
+    ModelRun run;
 };
 
 namespace {
 
-AppState::Computed compute(const Config& config) {
-    AppState::Computed c;
-    c.inputs = prepare(config);
-    c.weights = make_weights(c.inputs.config);
-    forward_into(c.inputs, c.weights, c.trace);
-    return c;
-}
+AppState::Computed compute(const ModelSpec& spec) { return AppState::Computed{run_model(spec)}; }
 
 }  // namespace
 
 bool AppState::adopt(Computed&& c, double ms) {
-    trace = std::move(c.trace);
-    inputs = std::move(c.inputs);
-    weights = std::move(c.weights);
+    trace = std::move(c.run.trace);
+    inputs = std::move(c.run.inputs);
+    weights = std::move(c.run.weights);
+    head_kinds = std::move(c.run.head_kinds);
+    preset_summary = std::move(c.run.summary);
     ++generation;
     compute_ms = ms;
     error.clear();
@@ -221,7 +247,7 @@ bool AppState::recompute_now() {
     dirty = false;
     const auto t0 = std::chrono::steady_clock::now();
     try {
-        Computed c = compute(config);
+        Computed c = compute(ModelSpec{config, preset, edits});
         return adopt(std::move(c), std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     } catch (const ConfigError& e) {
         error = e.what();
@@ -268,10 +294,10 @@ bool AppState::poll_recompute() {
         dirty = false;
         computing = true;
         auto job = std::make_shared<Job>();
-        job->done = std::async(std::launch::async, [job, cfg = config] {
+        job->done = std::async(std::launch::async, [job, spec = ModelSpec{config, preset, edits}] {
             const auto t0 = std::chrono::steady_clock::now();
             try {
-                job->result = compute(cfg);
+                job->result = compute(spec);
                 job->ok = true;
             } catch (const ConfigError& e) {
                 job->error = e.what();

@@ -5,6 +5,7 @@
 
 #include "core/attention.hpp"
 #include "core/decode.hpp"
+#include "core/model_setup.hpp"
 
 #include <array>
 #include <filesystem>
@@ -67,9 +68,13 @@ struct DecodeState {
 
 struct AppState {
     Config config;              // what the controls show (may be invalid while typing)
+    Preset preset = Preset::Random;   // designed heads, or random weights from the seed
+    std::vector<CellEdit> edits;      // cells the user set by hand, applied after the preset
     Trace trace;                // the last valid result: never replaced by a failed run
     Inputs inputs;              // what `trace` was computed from (decode and the labs rerun parts of it)
     Weights weights;
+    std::vector<HeadKind> head_kinds;  // what each head was built to do (designed presets only)
+    std::string preset_summary;       // what the preset changed in the configuration
     std::uint64_t generation = 0;  // bumps whenever `trace` is replaced (texture caches key on it)
     std::string error;          // core's message for the current config, empty when valid
     std::string error_field;    // the field that message names
@@ -92,6 +97,9 @@ struct AppState {
     // ---- intents -------------------------------------------------------------------
     void edit(const Config& next);        // records an edit; dirty when anything changed
     void toggle_padding(int token);       // clicking a token chip
+    void set_preset(Preset p);
+    void set_edit(const CellEdit& e);     // replaces an earlier edit of the same cell
+    void clear_edits();                   // back to the preset's (or the seed's) values
     void next_stage();
     void prev_stage();
     void set_stage(Stage s);

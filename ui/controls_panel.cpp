@@ -104,6 +104,30 @@ void draw_controls(UiContext& ctx) {
     st.edit(c);
 
     ImGui::Separator();
+    ImGui::TextDisabled("Heads");
+    ImGui::PushItemWidth(-110);
+    Preset preset = st.preset;
+    static constexpr Preset kPresets[] = {Preset::Random,  Preset::Mixed,    Preset::Previous, Preset::Self,
+                                          Preset::First,   Preset::SameWord, Preset::Uniform};
+    if (combo("preset", preset, kPresets)) st.set_preset(preset);
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("random: weights from the seed\nmixed: previous, self, first, same-word, uniform heads in turn\n"
+                          "others: every head of one kind");
+    field_error(st, "preset");
+    if (st.preset != Preset::Random && !st.preset_summary.empty()) {
+        ImGui::PushTextWrapPos(0);
+        ImGui::TextColored(ImVec4(0.6f, 0.85f, 1.0f, 1.0f), "%s", st.preset_summary.c_str());
+        ImGui::PopTextWrapPos();
+    }
+    if (!st.edits.empty()) {
+        ImGui::Text("%zu cell%s edited by hand", st.edits.size(), st.edits.size() == 1 ? "" : "s");
+        ImGui::SameLine();
+        if (ImGui::SmallButton("Reset to seed")) st.clear_edits();
+    }
+    field_error(st, "edit");
+    ImGui::PopItemWidth();
+
+    ImGui::Separator();
     ImGui::TextDisabled("Export and session");
     ImGui::PushItemWidth(-110);
     std::string dir = ctx.export_dir.string();

@@ -169,6 +169,7 @@ int run_gui(const GuiOptions& options) {
         program.load(shader_dir());
         AppState state;
         state.config = options.config;
+        state.preset = options.preset;
         state.recompute_now();
         state.stage = options.stage;
         state.view = options.view;

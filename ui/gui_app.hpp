@@ -10,6 +10,7 @@ namespace attnviz {
 
 struct GuiOptions {
     Config config;
+    Preset preset = Preset::Random;  // --preset
     std::string screenshot;          // when set: settle, render, write this PNG, exit
     Stage stage = Stage::Embed;      // --stage
     int head = 0;                    // --head

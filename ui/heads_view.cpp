@@ -37,12 +37,23 @@ void draw_heads_view(UiContext& ctx) {
         ImGui::TextDisabled("MHA: every query head has its own K/V head. Click a head to make it the detail head.");
     }
 
+    const bool designed = static_cast<int>(st.head_kinds.size()) == h;
+    if (designed) {
+        // What the detail head was built to do, and how its W_Q / W_K do it.
+        const HeadKind k = st.head_kinds[static_cast<std::size_t>(st.detail_head)];
+        ImGui::PushTextWrapPos(0);
+        ImGui::TextColored(ImVec4(1.0f, 0.8f, 0.45f, 1.0f), "head %d, %s: %s", st.detail_head,
+                           std::string(to_string(k)).c_str(), describe(k).c_str());
+        ImGui::PopTextWrapPos();
+    }
+
     const bool diff = st.diff_mode != 0;
     PanelGrid grid(h, 260.0f, diff ? 0.62f : 1.0f);
     for (int a = 0; a < h; ++a) {
         if (a > 0) grid.next();
         HeatmapSpec spec = st.heads_show_scores ? scores_spec(st, a, "_grid") : weights_spec(st, a, "_grid");
         if (c.n_kv_heads < h) spec.title += "  (kv " + std::to_string(t.kv_head(a)) + ")";
+        if (designed) spec.title += "  · " + std::string(to_string(st.head_kinds[static_cast<std::size_t>(a)]));
         if (a == st.detail_head) spec.title = "▶ " + spec.title;
         ImGui::BeginGroup();
         draw_heatmap(ctx, spec, grid.cell);

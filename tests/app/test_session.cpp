@@ -39,9 +39,33 @@ TEST(Session, DefaultSessionTextIsPinned) {
     "window": 0,
     "padding": [],
     "source": ""
-  }
+  },
+  "preset": "random",
+  "edits": []
 }
 )");
+}
+
+TEST(Session, PresetAndEditsRoundTripAndBadEditsAreRefused) {
+    TempDir dir;
+    Session s;
+    s.preset = Preset::Mixed;
+    s.edits = {{EditTarget::W_V, 2, 3, "", -0.5f}, {EditTarget::Embedding, 0, 5, "cat", 1.25f}};
+    const fs::path p = dir / "session.json";
+    save_session(p, s);
+    EXPECT_EQ(load_session(p), s);
+    // A cell outside its matrix or a non-number value: refused, naming the problem and the file.
+    const std::string base = R"({"format":"attnviz-session","version":1,"config":{},"edits":[)";
+    for (const std::string& bad : {std::string(R"({"target":"W_Q","row":999,"col":0,"value":1}]})"),
+                                   std::string(R"({"target":"W_Q","row":0,"col":0,"value":"x"}]})"),
+                                   std::string(R"({"target":"embedding","col":0,"value":1}]})"),
+                                   std::string(R"({"target":"W_Z","row":0,"col":0,"value":1}]})")}) {
+        SCOPED_TRACE(bad);
+        test::write_text(p, base + bad);
+        EXPECT_TRUE(test::throws_config_error([&] { load_session(p); }, "edit", {p.string()}));
+    }
+    test::write_text(p, R"({"format":"attnviz-session","version":1,"config":{},"preset":"clever"})");
+    EXPECT_TRUE(test::throws_config_error([&] { load_session(p); }, "preset", {"clever"}));
 }
 
 TEST(Session, SaveAndLoadRoundTripEveryOption) {
@@ -113,7 +137,7 @@ TEST(Session, BrokenFilesAreRefusedNamingFileAndProblem) {
             ADD_FAILURE() << "loaded";
         } catch (const IoError& e) {
             ADD_FAILURE() << "IoError: " << e.what();
-        } catch (const std::runtime_error& e) {
+        } catch (const std::exception& e) {  // runtime_error, or ConfigError keeping its field
             const std::string msg = e.what();
             EXPECT_EQ(msg.rfind(p.string() + ": " + problem, 0), 0u) << msg;
         }
