@@ -2,9 +2,11 @@
 //
 //   attnviz [options] [--screenshot out.png]    the GUI
 //   attnviz export --text "..." [options] --out DIR
+//   attnviz lab sqrt-dk|extrapolation [--csv] [--out FILE]
 #include "app/atomic_file.hpp"
 #include "app/cli_options.hpp"
 #include "app/export_command.hpp"
+#include "app/lab_command.hpp"
 #include "core/model_setup.hpp"
 #include "ui/gui_app.hpp"
 
@@ -67,11 +69,40 @@ int try_main(int argc, char** argv) {
     CLI::Option* bq_opt = exp->add_option("--block-q", block_q, "Query rows per tile, Br")->capture_default_str();
     CLI::Option* bk_opt = exp->add_option("--block-k", block_k, "Key columns per tile, Bc")->capture_default_str();
 
+    CLI::App* lab = app.add_subcommand("lab", "Run the sqrt(d_k) or length-extrapolation experiment and print its data");
+    LabRequest lab_req;
+    std::string lab_out;
+    lab->add_option("name", lab_req.name, "sqrt-dk | extrapolation")->required();
+    lab->add_flag("--csv", lab_req.csv, "CSV with a header row (default: an aligned table)");
+    lab->add_option("--out", lab_out, "Write to this file (atomically) instead of standard output");
+    lab->add_option("--samples", lab_req.samples, "sqrt-dk: (q, k) pairs per d_k")->capture_default_str();
+    lab->add_option("--keys", lab_req.keys, "sqrt-dk: keys per softmax row")->capture_default_str();
+    lab->add_option("--trained-length", lab_req.trained_length, "extrapolation: the learned table's length L")
+        ->capture_default_str();
+    lab->add_option("--max-length", lab_req.max_length, "extrapolation: longest sequence read")->capture_default_str();
+    lab->add_option("--rope-base", lab_req.rope_base, "extrapolation: RoPE base")->capture_default_str();
+    lab->add_option("--long-base", lab_req.long_base, "extrapolation: the second, longer RoPE base")->capture_default_str();
+    lab->add_option("--seed", lab_req.seed, "random seed")->capture_default_str();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         const int code = app.exit(e);
         return code == 0 ? 0 : kExitBadInput;
+    }
+
+    if (lab->parsed()) {
+        try {
+            lab_req.out = lab_out;
+            std::fputs(run_lab_command(lab_req).c_str(), stdout);
+            if (!lab_out.empty()) std::printf("attnviz lab: wrote %s\n", lab_out.c_str());
+            return EXIT_SUCCESS;
+        } catch (const ConfigError& e) {
+            std::fprintf(stderr, "attnviz lab: %s\n", e.what());
+        } catch (const IoError& e) {
+            std::fprintf(stderr, "attnviz lab: %s\n", e.what());
+        }
+        return kExitBadInput;
     }
 
     if (exp->parsed()) {
