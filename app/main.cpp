@@ -46,6 +46,8 @@ int try_main(int argc, char** argv) {
     app.add_option("--block-q", gui.block_q, "Tiling view: query rows per tile")->check(CLI::PositiveNumber);
     app.add_option("--block-k", gui.block_k, "Tiling view: keys per tile")->check(CLI::PositiveNumber);
     app.add_option("--tile", gui.tile, "Tiling view: tiles already run")->check(CLI::NonNegativeNumber);
+    app.add_option("--quiz", gui.quiz, "Quiz view: question number (from 0)")->check(CLI::NonNegativeNumber);
+    app.add_option("--quiz-answer", gui.quiz_answer, "Quiz view: an answer typed and checked at start");
     app.add_option("--bench-frames", gui.bench_frames,
                    "Measure this many frames, then keystroke-to-frame latency; print and exit")
         ->check(CLI::Range(1, 100000));

@@ -126,6 +126,28 @@ std::string sqrt_dk_derivation() {
            "softmax Jacobian diag(a) − aaᵀ, through which gradients flow, goes to 0.";
 }
 
+ScaledWeights weights_at_multiplier(const Trace& t, int a, float multiplier) {
+    ATTNVIZ_ASSERT(a >= 0 && a < t.config.n_heads);
+    ScaledWeights out;
+    out.weights = t.scores[static_cast<std::size_t>(a)] * multiplier;  // [n, m]
+    if (!t.alibi_slopes.empty())
+        for (int i = 0; i < t.n; ++i)
+            for (int j = 0; j < t.m; ++j) out.weights(i, j) += t.bias(a, i, j);
+    const std::vector<RowStats> stats = softmax_rows(out.weights, &t.mask);
+    int live = 0;
+    for (const RowStats& s : stats) {
+        if (s.fully_masked) continue;
+        out.mean_entropy += s.entropy;
+        out.mean_max_weight += s.max_weight;
+        ++live;
+    }
+    if (live > 0) {
+        out.mean_entropy /= static_cast<float>(live);
+        out.mean_max_weight /= static_cast<float>(live);
+    }
+    return out;
+}
+
 ExtrapolationLab run_extrapolation_lab(int L, int max_length, double rope_base, double long_base, std::uint64_t seed) {
     require("trained_length", L, 4, 256);
     require("max_length", max_length, L + 1, 1024);

@@ -5,7 +5,7 @@
 // Δ = offset back from the query.
 #pragma once
 
-#include "core/config.hpp"
+#include "core/trace.hpp"
 
 #include <cstdint>
 #include <string>
@@ -44,6 +44,16 @@ std::vector<int> default_d_ks();           // 1, 2, 4, …, 1024
 // [keys, 1e6], each d_k in [1, 4096], keys in [2, 4096].
 SqrtDkLab run_sqrt_dk_lab(const std::vector<int>& d_ks, int samples, int keys, std::uint64_t seed, int bins = 41);
 std::string sqrt_dk_derivation();
+
+// On the current input: head a's weights if the raw scores were multiplied by `multiplier`
+// instead of the trace's own (ALiBi bias and mask kept). A larger multiplier sharpens rows
+// toward one-hot; a smaller one flattens them toward uniform.
+struct ScaledWeights {
+    MatRM weights;                // [n, m]
+    float mean_entropy = 0.0f;    // over rows that see a key
+    float mean_max_weight = 0.0f;
+};
+ScaledWeights weights_at_multiplier(const Trace& trace, int head, float multiplier);
 
 // ---- length extrapolation -------------------------------------------------------------------
 // One positional pattern, "attend to the token one position back", built into a head the way

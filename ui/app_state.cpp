@@ -40,6 +40,10 @@ const std::vector<ViewInfo>& views() {
         {View::Tiling, "tiling", "Tiling"},
         {View::Sparse, "sparse", "Sparse"},
         {View::Recurrence, "rnn", "RNN vs attention"},
+        {View::SqrtDk, "sqrt-dk", "√d_k lab"},
+        {View::Length, "length", "Length lab"},
+        {View::Edit, "edit", "Edit weights"},
+        {View::Quiz, "quiz", "Quiz"},
     };
     return all;
 }

@@ -33,7 +33,7 @@ std::optional<Stage> parse_stage(std::string_view id);
 
 // The main window's tabs, in tab order. Adding a view: an entry here, its row in views(), its
 // draw function in ui/views.hpp and its case in gui_app.cpp's dispatch.
-enum class View { Pipeline, Heads, Positional, Query, Decode, Cost, Tiling, Sparse, Recurrence };
+enum class View { Pipeline, Heads, Positional, Query, Decode, Cost, Tiling, Sparse, Recurrence, SqrtDk, Length, Edit, Quiz };
 
 struct ViewInfo {
     View view;

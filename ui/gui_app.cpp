@@ -110,6 +110,10 @@ void draw_main_window(UiContext& ctx, float fps, View& shown_view) {
                     case View::Tiling: draw_tiling_view(ctx); break;
                     case View::Sparse: draw_sparse_view(ctx); break;
                     case View::Recurrence: draw_recurrence_view(ctx); break;
+                    case View::SqrtDk: draw_sqrt_dk_view(ctx); break;
+                    case View::Length: draw_length_view(ctx); break;
+                    case View::Edit: draw_edit_view(ctx); break;
+                    case View::Quiz: draw_quiz_view(ctx); break;
                 }
                 ImGui::EndChild();
                 ImGui::EndTabItem();
@@ -176,12 +180,16 @@ int run_gui(const GuiOptions& options) {
         state.select_head(options.head);
         state.set_query(options.query);
         UiContext ctx(state, program, fonts);
+        ctx.headless = headless_run;
         // Start-up positions for figures: a decode session part-way, a tile of the replay.
         state.decode_reset(options.prefill);
         for (int k = 0; k < options.decode_steps; ++k) state.decode_step();
         ctx.tiling.block_q = options.block_q;
         ctx.tiling.block_k = options.block_k;
         ctx.tiling.tile = options.tile;
+        ctx.quiz.index = options.quiz;
+        ctx.quiz.answer = options.quiz_answer;
+        ctx.quiz.check_requested = !options.quiz_answer.empty();
 
         bool help = false, want_screenshot = false;
         View shown_view = static_cast<View>(-1);

@@ -22,6 +22,8 @@ struct GuiOptions {
     int decode_steps = 0;            // --decode-steps: steps taken before the first frame
     int block_q = 2, block_k = 2;    // --block-q / --block-k: Tiling view's blocks
     int tile = 0;                    // --tile: Tiling view's replay position
+    int quiz = 0;                    // --quiz: Quiz view's question number (from 0)
+    std::string quiz_answer;         // --quiz-answer: typed and checked at start
     int bench_frames = 0;            // > 0: measure frame times and keystroke latency, print, exit
 };
 

@@ -6,6 +6,8 @@
 #include "ui/file_browser.hpp"
 
 #include "core/cost_model.hpp"
+#include "core/labs.hpp"
+#include "core/quiz.hpp"
 #include "core/patterns.hpp"
 #include "core/recurrence.hpp"
 #include "core/tiled.hpp"
@@ -13,6 +15,7 @@
 #include "ui/heatmap_gl.hpp"
 
 #include <filesystem>
+#include <future>
 #include <map>
 #include <string>
 
@@ -54,6 +57,57 @@ struct RecurrenceViewState {
     std::vector<float> steps, rnn_influence, attention_first;  // plotted against t
 };
 
+// The √d_k lab: the experiment runs once in the background; its curves as floats for plotting.
+struct SqrtDkViewState {
+    std::future<SqrtDkLab> pending;
+    bool ready = false;
+    SqrtDkLab lab;
+    std::vector<float> log2_dk, var_raw, var_scaled, expected;
+    std::vector<float> metric[3][3];    // [entropy | max weight | Jacobian][ScaleIndex] against d_k
+    std::vector<float> bin_centres, hist_raw, hist_scaled;
+    int metric_shown = 0;
+    int hist_index = 5;                 // d_k = 32
+    int hist_built = -1;
+    float slider = 1.0f;                // × the trace's own multiplier
+    std::uint64_t key = ~0ULL;
+    ScaledWeights scaled;
+};
+
+// The length lab: the experiment for the chosen L, length and bases.
+struct LengthViewState {
+    int trained_length = 16, max_length = 64;
+    float long_base = 500000.0f;
+    std::uint64_t key = ~0ULL;
+    ExtrapolationLab lab;
+    std::string error;
+    std::vector<float> t, sinusoidal, rope, rope_long, learned, alibi;
+    std::vector<float> pairs, wave_short, wave_long;   // log10 wavelength per RoPE pair
+    MatRM learned_weights, rope_weights, learned_mask;  // [T, T]
+};
+
+// The weight editor: which matrix, the selected cell and the value being typed.
+struct EditViewState {
+    int target = 0;                     // EditTarget
+    int head = 0;                       // column block shown for W_Q / W_K / W_V, row block for W_O
+    int row = 0, col = 0;               // selected cell (row = token index for embeddings)
+    int hovered_row = -1, hovered_col = -1;
+    float value = 0.0f;                 // the value field; reloaded when the selection moves
+    std::uint64_t selection = ~0ULL;    // (target, row, col) the value field was loaded for
+};
+
+// The quiz: the current question, the typed answer and the score.
+struct QuizViewState {
+    int index = 0;
+    std::uint64_t seed = 1;
+    std::uint64_t generation = ~0ULL;   // the trace the question was asked about
+    Question question;
+    std::string answer;
+    bool check_requested = false;       // grade `answer` on the next draw (--quiz-answer)
+    bool answered = false;
+    Grade grade;
+    int asked = 0, correct = 0;
+};
+
 struct UiContext {
     UiContext(AppState& s, const HeatmapProgram& p, Fonts f) : state(s), program(p), fonts(f) {}
 
@@ -64,11 +118,16 @@ struct UiContext {
     Hover frame_hover;                               // written by panels under the mouse this frame
     std::filesystem::path export_dir = ".";          // where "Save PNG" writes
     int export_scale = 1;                            // 1× or 2×
+    bool headless = false;                           // --screenshot / --bench-frames: wait for background labs
     std::filesystem::path session_path = "session.json";  // last session saved or loaded
 
     TilingViewState tiling;
     SparseViewState sparse;
     CostViewState cost;
+    SqrtDkViewState sqrt_dk;
+    LengthViewState length;
+    EditViewState edit;
+    QuizViewState quiz;
     RecurrenceViewState recurrence;
 
     // One modal browser serves the export folder and the session files; `browsing` says for what.

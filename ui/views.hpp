@@ -16,6 +16,10 @@ void draw_cost_view(UiContext& ctx);      // ui/cost_view.cpp: prefill vs decode
 void draw_tiling_view(UiContext& ctx);    // ui/tiling_view.cpp: FlashAttention tile replay
 void draw_sparse_view(UiContext& ctx);    // ui/sparse_view.cpp: window / strided / global patterns
 void draw_recurrence_view(UiContext& ctx);  // ui/recurrence_view.cpp: toy RNN next to attention
+void draw_sqrt_dk_view(UiContext& ctx);   // ui/sqrt_dk_view.cpp: why scores are divided by √d_k
+void draw_length_view(UiContext& ctx);    // ui/length_view.cpp: positions past the trained length
+void draw_edit_view(UiContext& ctx);      // ui/edit_view.cpp: edit any weight or embedding cell
+void draw_quiz_view(UiContext& ctx);      // ui/quiz_view.cpp: questions on the live numbers
 void draw_status_bar(UiContext& ctx, float fps);  // ui/status_bar.cpp
 void draw_help(bool* open);                // ui/help_window.cpp: shortcuts and a glossary
 

@@ -1,5 +1,7 @@
 #include "core/labs.hpp"
 
+#include "core/attention.hpp"
+
 #include "test_helpers.hpp"
 
 #include <numbers>
@@ -86,6 +88,20 @@ TEST(ExtrapolationLab, RopeWavelengthsFollowTheBase) {
     EXPECT_TRUE(throws_config_error([] { run_extrapolation_lab(2, 64, 10000, 500000, 1); }, "trained_length"));
     EXPECT_TRUE(throws_config_error([] { run_extrapolation_lab(16, 16, 10000, 500000, 1); }, "max_length"));
     EXPECT_TRUE(throws_config_error([] { run_extrapolation_lab(16, 64, 1, 500000, 1); }, "rope_base"));
+}
+
+TEST(ScaleSlider, TheTracesOwnMultiplierReproducesItsWeightsAndLargerSharpens) {
+    Config c;
+    c.causal = true;
+    const Trace t = run(c);
+    const ScaledWeights same = weights_at_multiplier(t, 1, t.multiplier);
+    EXPECT_TRUE(all_close(same.weights, t.weights[1], 1e-6f));
+    EXPECT_NEAR(same.mean_entropy, t.diagnostics[1].mean_entropy, 1e-5f);
+    const ScaledWeights sharp = weights_at_multiplier(t, 1, t.multiplier * 50.0f);
+    const ScaledWeights flat = weights_at_multiplier(t, 1, 0.0f);
+    EXPECT_LT(sharp.mean_entropy, same.mean_entropy);
+    EXPECT_GT(sharp.mean_max_weight, 0.9f);
+    EXPECT_NEAR(flat.weights(3, 0), 0.25f, 1e-6f);  // uniform over keys 0..3
 }
 
 }  // namespace

@@ -82,7 +82,8 @@ TEST(GuiScreenshot, EveryStageRendersItsMatrices) {
 }
 
 TEST(GuiScreenshot, EveryViewRenders) {
-    for (const char* view : {"pipeline", "heads", "positional", "query", "decode", "tiling", "sparse", "rnn"}) {
+    for (const char* view :
+         {"pipeline", "heads", "positional", "query", "decode", "tiling", "sparse", "rnn", "sqrt-dk", "length", "edit"}) {
         SCOPED_TRACE(view);
         const Shot s = screenshot(std::string("view_") + view,
                                   std::string("--view ") + view + " --causal --prefill 2 --decode-steps 2 --tile 3");
@@ -100,6 +101,19 @@ TEST(GuiScreenshot, CostViewPlotsTheCacheCurves) {
     ASSERT_EQ(s.exit_code, 0);
     ASSERT_NE(s.pixels, nullptr);
     EXPECT_GT(count_near(s, {255, 179, 71}, 20), 300);
+}
+
+// Text-only views still render at size; the quiz checks an answer given on the command line.
+TEST(GuiScreenshot, QuizAndPresetViewsRender) {
+    const Shot q = screenshot("view_quiz", "--view quiz --quiz 3 --quiz-answer 0.3");
+    ASSERT_EQ(q.exit_code, 0);
+    ASSERT_NE(q.pixels, nullptr);
+    EXPECT_EQ(q.width, 1600);
+    // The mixed preset's first-token head puts weight 1 on key 0 in every row: a column of viridis top.
+    const Shot h = screenshot("heads_mixed", "--view heads --preset mixed --text 'a b c d e f g h'");
+    ASSERT_EQ(h.exit_code, 0);
+    EXPECT_GT(count_near(h, kViridisTop, 30), 2000);
+    EXPECT_EQ(screenshot("bad_preset", "--preset clever").exit_code, 2);
 }
 
 TEST(GuiScreenshot, BadDecodeOrTilingFlagsExitTwo) {
