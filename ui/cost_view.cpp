@@ -111,12 +111,8 @@ void draw_cost_view(UiContext& ctx) {
     ImGui::TextDisabled("this app's block (1 layer, fp32, kv = %d, d_k = %d, d_v = %d): %s of cache per token", c.n_kv_heads,
                         c.d_k, c.d_v, bytes_text(static_cast<double>(c.n_kv_heads) * (c.d_k + c.d_v) * 4.0).c_str());
 
-    LinePlotSpec plot;
-    plot.id = "cost_cache_curve";
-    plot.title = "KV-cache size against context length, batch " + std::to_string(v.workload.batch) + ", " +
-                 std::string(to_string(v.workload.precision));
-    plot.x = v.x;
-    plot.x_label = "context T (tokens)";
+    LinePlotSpec plot = plot_spec("cost_cache_curve", "KV-cache size against context length, batch " + std::to_string(v.workload.batch) + ", " +
+                 std::string(to_string(v.workload.precision)), v.x, "context T (tokens)");
     plot.y_label = "GiB";
     plot.integer_x = true;
     plot.y_min = 0.0f;

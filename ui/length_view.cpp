@@ -91,12 +91,7 @@ void draw_length_view(UiContext& ctx) {
     const float w = ImGui::GetContentRegionAvail().x;
     const float top_h = remaining_height() * 0.5f;
 
-    LinePlotSpec p;
-    p.id = "length_weight";
-    p.title = "weight on the previous token, query at position t";
-    p.x = v.t;
-    p.x_label = "query position t";
-    p.integer_x = true;
+    LinePlotSpec p = plot_spec("length_weight", "weight on the previous token, query at position t", v.t, "query position t", true);
     p.y_min = 0.0f;
     p.y_max = 1.05f;
     p.series.push_back({"sinusoidal", v.sinusoidal, series_colour(1), 4.0f, false});
@@ -107,12 +102,7 @@ void draw_length_view(UiContext& ctx) {
     p.markers.push_back({static_cast<float>(v.trained_length), "L = " + std::to_string(v.trained_length)});
     draw_line_plot(p, ImVec2(w * 0.6f, top_h));
     ImGui::SameLine();
-    LinePlotSpec wl;
-    wl.id = "length_wavelengths";
-    wl.title = "RoPE wavelength per pair (log₁₀ positions), d_k = 64";
-    wl.x = v.pairs;
-    wl.x_label = "pair i";
-    wl.integer_x = true;
+    LinePlotSpec wl = plot_spec("length_wavelengths", "RoPE wavelength per pair (log₁₀ positions), d_k = 64", v.pairs, "pair i", true);
     wl.series.push_back({"base " + num(base, "%.0f"), v.wave_short, series_colour(3), 2.0f, false});
     wl.series.push_back({"base " + num(v.long_base, "%.0f"), v.wave_long, series_colour(4), 2.0f, false});
     draw_line_plot(wl, ImVec2(w * 0.4f - gap, top_h));

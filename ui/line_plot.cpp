@@ -85,6 +85,17 @@ float draw_legend(ImDrawList* dl, const LinePlotSpec& spec, ImVec2 at, float wid
 
 }  // namespace
 
+LinePlotSpec plot_spec(std::string id, std::string title, std::span<const float> x, std::string x_label,
+                       bool integer_x) {
+    LinePlotSpec p;
+    p.id = std::move(id);
+    p.title = std::move(title);
+    p.x = x;
+    p.x_label = std::move(x_label);
+    p.integer_x = integer_x;
+    return p;
+}
+
 ImU32 series_colour(int index) {
     static constexpr ImU32 kPalette[] = {
         IM_COL32(255, 179, 71, 255),   // orange

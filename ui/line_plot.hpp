@@ -38,6 +38,10 @@ struct LinePlotSpec {
     bool integer_x = false;          // hover snaps to samples anyway; this only formats x as "%d"
 };
 
+// A spec with its id, title, shared x and x label set; `integer_x` formats x as whole numbers.
+LinePlotSpec plot_spec(std::string id, std::string title, std::span<const float> x, std::string x_label,
+                       bool integer_x = false);
+
 // Draws within `size` (title, legend, ticks and labels included) and advances the cursor like one
 // item. Returns the hovered sample index, or −1.
 int draw_line_plot(const LinePlotSpec& spec, ImVec2 size);

@@ -290,16 +290,6 @@ HeatmapSpec similarity_spec(const PositionalViewState& vs, std::string id, std::
     return s;
 }
 
-// A line plot over integer x (positions, offsets, heads).
-LinePlotSpec integer_plot(std::string id, std::string title, std::span<const float> x, std::string x_label) {
-    LinePlotSpec p;
-    p.id = std::move(id);
-    p.title = std::move(title);
-    p.x = x;
-    p.x_label = std::move(x_label);
-    p.integer_x = true;
-    return p;
-}
 
 
 
@@ -349,10 +339,10 @@ void draw_sinusoidal(UiContext& ctx, PositionalViewState& vs, int P) {
         // Rows p = 0 and p = P/3 of the similarity, from the diagonal on: they coincide.
         ImGui::SameLine();
         const int later = P / 3;
-        LinePlotSpec profile = integer_plot("pos_sin_profile",
+        LinePlotSpec profile = plot_spec("pos_sin_profile",
                                             "cos(PE_p, PE_p+k) against the distance k",
                                             vs.xs,
-                                            "distance k");
+                                            "distance k", true);
         profile.y_max = 1.05f;
         const float* row0 = s.similarity.row(0).data();
         const float* row_later = s.similarity.row(later).data() + later;  // from the diagonal on
@@ -391,7 +381,7 @@ void draw_sinusoidal(UiContext& ctx, PositionalViewState& vs, int P) {
     ImGui::SameLine();
     ImGui::TextDisabled("  wavelength λ = 2π·10000^(2i/d) positions: low dims repeat fast, high dims barely move");
 
-    LinePlotSpec plot = integer_plot("pos_sin_curves", "PE(p, dim) against position p", vs.xs, "position p");
+    LinePlotSpec plot = plot_spec("pos_sin_curves", "PE(p, dim) against position p", vs.xs, "position p", true);
     plot.y_min = -1.1f;
     plot.y_max = 1.1f;
     for (std::size_t k = 0; k < choices.size(); ++k) {
@@ -475,10 +465,10 @@ void draw_rope(UiContext& ctx, PositionalViewState& vs, int P) {
     caption("q = q('" + q_of + "') of head " + std::to_string(st.detail_head) + " and k = k('" + k_of +
             "'): this input's vectors before rotation, placed at any positions m and n.");
     const float bottom_h = remaining_height();
-    LinePlotSpec plot = integer_plot("pos_rope_offset",
+    LinePlotSpec plot = plot_spec("pos_rope_offset",
                                      "RoPE(q, m)·RoPE(k, n) against the offset m − n: the curves coincide — it depends only on the offset",
                                      vs.xs,
-                                     "offset m − n");
+                                     "offset m − n", true);
     const float thickness[] = {7.0f, 3.5f, 1.5f};
     for (std::size_t s = 0; s < kRopeKeyPositions.size(); ++s) {
         PlotSeries series;
@@ -544,10 +534,10 @@ void draw_learned(UiContext& ctx, PositionalViewState& vs, int P) {
     sim.mask = &l.similarity_mask;
     draw_heatmap(ctx, sim, ImVec2(w - w_table - gap, top_h));
 
-    LinePlotSpec plot = integer_plot("pos_learned_norm",
+    LinePlotSpec plot = plot_spec("pos_learned_norm",
                                      "‖PE_p‖ against position: the learned table stops at its trained length, the sinusoids never do",
                                      vs.xs,
-                                     "position p");
+                                     "position p", true);
     plot.y_min = 0.0f;
     plot.y_max = l.norm_max * 1.2f;  // room for the marker's label above the curves
     plot.series.push_back({"learned ‖PE_p‖", l.learned_norm, series_colour(0), 2.5f, false});
@@ -592,19 +582,19 @@ void draw_alibi(UiContext& ctx, PositionalViewState& vs, int P) {
     const float w_bias = std::clamp(heatmap_width(P, P, top_h), 300.0f, w * 0.6f);
     draw_heatmap(ctx, bias, ImVec2(w_bias, top_h));
     ImGui::SameLine();
-    LinePlotSpec slopes = integer_plot("pos_alibi_slopes",
+    LinePlotSpec slopes = plot_spec("pos_alibi_slopes",
                                        "slope m_a per head: a geometric sequence",
                                        al.heads,
-                                       "head a");
+                                       "head a", true);
     slopes.y_min = 0.0f;
     slopes.series.push_back({"m_a = 2^(−8(a+1)/h)", al.slopes, series_colour(0), 2.0f, true});
     if (h > 1) draw_line_plot(slopes, ImVec2(w - w_bias - gap, top_h));
     else ImGui::TextDisabled("one head: a single slope");
 
-    LinePlotSpec lines = integer_plot("pos_alibi_lines",
+    LinePlotSpec lines = plot_spec("pos_alibi_lines",
                                       "bias against distance |i − j| for every head (detail head thick)",
                                       vs.xs,
-                                      "distance |i − j|");
+                                      "distance |i − j|", true);
     for (int k = 0; k < h; ++k) {
         const float mk = al.slopes[static_cast<std::size_t>(k)];
         PlotSeries series;

@@ -86,12 +86,7 @@ void draw_recurrence_view(UiContext& ctx) {
     hs.data_key = key_of({st.generation, 31});
     draw_heatmap(ctx, hs, ImVec2(w_states, h));
     ImGui::SameLine();
-    LinePlotSpec plot;
-    plot.id = "rnn_influence";
-    plot.title = "how strongly token 0 reaches position t";
-    plot.x = v.steps;
-    plot.x_label = "position t";
-    plot.integer_x = true;
+    LinePlotSpec plot = plot_spec("rnn_influence", "how strongly token 0 reaches position t", v.steps, "position t", true);
     plot.y_min = 0.0f;
     plot.series.push_back({"RNN: ‖∂h_t/∂x_0‖ relative to t = 0 (t steps away)", v.rnn_influence, series_colour(0), 2.0f,
                            t.n <= 32});

@@ -71,11 +71,7 @@ void draw_sqrt_dk_view(UiContext& ctx) {
     const float row_h = remaining_height() * 0.5f - ImGui::GetFrameHeightWithSpacing();
     const float third = (w - 2 * gap) / 3.0f;
 
-    LinePlotSpec var;
-    var.id = "sqrtdk_var";
-    var.title = "Var(q·k) against log₂ d_k, " + std::to_string(kSamples) + " samples each";
-    var.x = v.log2_dk;
-    var.x_label = "log₂ d_k";
+    LinePlotSpec var = plot_spec("sqrtdk_var", "Var(q·k) against log₂ d_k, " + std::to_string(kSamples) + " samples each", v.log2_dk, "log₂ d_k");
     var.series.push_back({"d_k (theory)", v.expected, IM_COL32(150, 150, 150, 255), 1.0f, false});
     var.series.push_back({"unscaled: grows like d_k", v.var_raw, series_colour(0), 2.0f, true});
     var.series.push_back({"÷√d_k: stays at 1", v.var_scaled, series_colour(1), 2.0f, true});
@@ -89,11 +85,7 @@ void draw_sqrt_dk_view(UiContext& ctx) {
     if (ImGui::SliderInt("histogram d_k", &v.hist_index, 0, static_cast<int>(v.lab.rows.size()) - 1,
                          ("d_k = " + std::to_string(d_k)).c_str()))
         build_histogram(v);
-    LinePlotSpec hist;
-    hist.id = "sqrtdk_hist";
-    hist.title = "share of scores per bin at d_k = " + std::to_string(d_k);
-    hist.x = v.bin_centres;
-    hist.x_label = "score";
+    LinePlotSpec hist = plot_spec("sqrtdk_hist", "share of scores per bin at d_k = " + std::to_string(d_k), v.bin_centres, "score");
     hist.y_min = 0.0f;
     hist.series.push_back({"q·k (spread √d_k)", v.hist_raw, series_colour(0), 2.0f, false});
     hist.series.push_back({"q·k / √d_k (spread 1)", v.hist_scaled, series_colour(1), 2.0f, false});
@@ -104,11 +96,7 @@ void draw_sqrt_dk_view(UiContext& ctx) {
     ImGui::BeginGroup();
     ImGui::SetNextItemWidth(third * 0.6f);
     ImGui::Combo("##metric", &v.metric_shown, kMetricNames, 3);
-    LinePlotSpec m;
-    m.id = "sqrtdk_metric";
-    m.title = std::string(kMetricNames[v.metric_shown]) + ", rows of " + std::to_string(kKeys) + " keys";
-    m.x = v.log2_dk;
-    m.x_label = "log₂ d_k";
+    LinePlotSpec m = plot_spec("sqrtdk_metric", std::string(kMetricNames[v.metric_shown]) + ", rows of " + std::to_string(kKeys) + " keys", v.log2_dk, "log₂ d_k");
     m.y_min = 0.0f;
     for (int s = 0; s < 3; ++s)
         m.series.push_back({kScaleNames[s], v.metric[v.metric_shown][s], series_colour(s), s == 0 ? 2.5f : 1.5f, true});
