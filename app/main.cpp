@@ -134,7 +134,7 @@ int try_main(int argc, char** argv) {
     try {
         gui.config = gui_flags.to_config();
         gui.preset = parse_preset(gui_preset);
-        const Inputs in = run_model(ModelSpec{gui.config, gui.preset, {}}).inputs;  // refuse bad flags before a window
+        const Inputs in = build_preset(gui.config, gui.preset).inputs;  // refuse bad flags before opening a window
         const auto s = parse_stage(stage);
         if (!s) throw ConfigError("stage", "stage=" + stage + " must be one of embed|pe|qkv|scores|scale|mask|softmax|av|concat|output");
         gui.stage = *s;

@@ -171,6 +171,15 @@ bool AppState::decode_reset(int prefill) {
     ++d.version;
     d.decoder.reset();
     const int n = trace.n, h = trace.config.n_heads;
+    d.rows.clear();
+    d.computed.resize(0, 0);
+    // The view keeps every computed row of A per head: bounded so a long text cannot make
+    // opening the tab allocate gigabytes.
+    if (n > kMaxDecodeTokens) {
+        d.error = "the KV cache view steps through at most " + std::to_string(kMaxDecodeTokens) +
+                  " tokens; this text has " + std::to_string(n) + " (attnviz export --decode-steps has no limit)";
+        return false;
+    }
     d.rows.assign(static_cast<std::size_t>(h), MatRM::Zero(n, n));
     d.computed = MatRM::Zero(n, n);
     try {

@@ -54,6 +54,8 @@ struct Hover {
 
 // The Decode view's session: a KV-cache decoder over the current trace's inputs, stepped one
 // token per press, and the rows of A it has computed so far (for the growing heatmap).
+inline constexpr int kMaxDecodeTokens = 512;
+
 struct DecodeState {
     int prefill = 1;                    // tokens in the batched prefill
     std::shared_ptr<Decoder> decoder;   // null until the first use, or when the config cannot decode

@@ -8,6 +8,10 @@
 
 namespace attnviz {
 
+namespace {
+constexpr int kMaxSparseTokens = 1024;
+}  // namespace
+
 // Full vs sliding window vs strided vs global tokens on this input: each pattern's weights for
 // the detail head, how far its output moves from full attention, and how many pairs it scores.
 void draw_sparse_view(UiContext& ctx) {
@@ -25,6 +29,12 @@ void draw_sparse_view(UiContext& ctx) {
     ImGui::SameLine();
     ImGui::SetNextItemWidth(120);
     ImGui::SliderInt("global tokens", &v.globals, 0, std::max(0, t.m));
+    if (t.n > kMaxSparseTokens || t.m > kMaxSparseTokens) {
+        // Four patterns × every head × n × m weights: past this the comparison would take gigabytes.
+        note(kWarnColour, "the pattern comparison runs up to " + std::to_string(kMaxSparseTokens) + " tokens; this text has " +
+                              std::to_string(std::max(t.n, t.m)));
+        return;
+    }
     const int a = st.detail_head;
     const std::uint64_t key = key_of({st.generation, u64(v.window), u64(v.stride), u64(v.globals)});
     if (key != v.key) {

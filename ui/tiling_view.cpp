@@ -15,8 +15,9 @@ void refresh(UiContext& ctx) {
     TilingViewState& v = ctx.tiling;
     const Trace& t = ctx.state.trace;
     const int a = ctx.state.detail_head;
-    v.block_q = std::clamp(v.block_q, 1, std::max(1, t.n));
-    v.block_k = std::clamp(v.block_k, 1, std::max(1, t.m));
+    // At most 64 × 64 tiles: a replay records every tile, and more would not fit on screen.
+    v.block_q = std::clamp(v.block_q, (t.n + 63) / 64, std::max(1, t.n));
+    v.block_k = std::clamp(v.block_k, (t.m + 63) / 64, std::max(1, t.m));
     const std::uint64_t key = key_of({ctx.state.generation, u64(a), u64(v.block_q), u64(v.block_k)});
     if (key != v.key) {
         // A new replay starts from its first tile; the very first one keeps a --tile request.
