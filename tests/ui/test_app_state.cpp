@@ -200,5 +200,16 @@ TEST(AppStateDecode, ANewTraceRestartsTheDecoderAndCrossAttentionExplains) {
     EXPECT_NE(st.decode.error.find("source"), std::string::npos) << st.decode.error;
 }
 
+TEST(AppStateDecode, LongTextsAreRefusedWithTheLimitNamed) {
+    AppState st;
+    st.config.text.clear();
+    for (int i = 0; i < kMaxDecodeTokens + 1; ++i) st.config.text += "w ";
+    ASSERT_TRUE(st.recompute_now());
+    EXPECT_FALSE(st.decode_reset(1));
+    EXPECT_NE(st.decode.error.find(std::to_string(kMaxDecodeTokens)), std::string::npos) << st.decode.error;
+    EXPECT_FALSE(st.decode_step());
+    EXPECT_TRUE(st.decode.rows.empty());
+}
+
 }  // namespace
 }  // namespace attnviz
