@@ -52,11 +52,16 @@ void refresh(UiContext& ctx) {
     }
     v.learned_weights = to_matrix(v.lab.weights_learned);
     v.rope_weights = to_matrix(v.lab.weights_rope);
+    v.sinusoidal_weights = to_matrix(v.lab.weights_sinusoidal);
+    v.alibi_weights = to_matrix(v.lab.weights_alibi);
     // Causal rows; past L the learned head has no row to read: hatched.
     const int T = v.max_length, L = v.trained_length;
     v.learned_mask = MatRM::Zero(T, T);
-    for (int i = 0; i < T; ++i)
+    v.causal_mask = MatRM::Zero(T, T);
+    for (int i = 0; i < T; ++i) {
+        v.causal_mask.row(i).head(i + 1).setOnes();
         for (int j = 0; j <= i; ++j) v.learned_mask(i, j) = (i <= L && j < L) ? 1.0f : 0.0f;
+    }
 }
 
 }  // namespace
@@ -123,13 +128,15 @@ void draw_length_view(UiContext& ctx) {
         s.data_key = key_of({v.key, reinterpret_cast<std::uintptr_t>(id)});
         return s;
     };
-    MatRM causal = MatRM::Zero(T, T);
-    for (int i = 0; i < T; ++i) causal.row(i).head(i + 1).setOnes();
-    draw_heatmap(ctx, spec("length_learned", "learned: weights (hatched: masked, or no trained position)", v.learned_weights,
-                           &v.learned_mask),
-                 ImVec2((w - gap) / 2, h));
+    const float quarter = (w - 3 * gap) / 4;
+    draw_heatmap(ctx, spec("length_learned", "learned (hatched: masked or no trained row)", v.learned_weights, &v.learned_mask),
+                 ImVec2(quarter, h));
     ImGui::SameLine();
-    draw_heatmap(ctx, spec("length_rope", "RoPE: weights at every length", v.rope_weights, &causal), ImVec2((w - gap) / 2, h));
+    draw_heatmap(ctx, spec("length_sin", "sinusoidal", v.sinusoidal_weights, &v.causal_mask), ImVec2(quarter, h));
+    ImGui::SameLine();
+    draw_heatmap(ctx, spec("length_rope", "RoPE", v.rope_weights, &v.causal_mask), ImVec2(quarter, h));
+    ImGui::SameLine();
+    draw_heatmap(ctx, spec("length_alibi", "ALiBi (m = 1)", v.alibi_weights, &v.causal_mask), ImVec2(quarter, h));
 }
 
 }  // namespace attnviz
