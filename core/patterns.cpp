@@ -53,6 +53,12 @@ MatRM pattern_mask(const PatternSpec& s, int n_q, int n_k) {
 }
 
 PatternResult compare_pattern(const Trace& t, const PatternSpec& spec) {
+    // Every local pattern measures |i − j| within one sequence; queries and keys from two texts
+    // have no such distance (the config refuses window and ALiBi with a source for the same reason).
+    if (t.config.cross() && spec.pattern != Pattern::Full) {
+        throw ConfigError("source", "the " + std::string(to_string(spec.pattern)) +
+                                        " pattern needs self-attention: clear source= (cross-attention)");
+    }
     PatternResult r;
     r.spec = spec;
     r.mask = pattern_mask(spec, t.n, t.m).cwiseProduct(t.mask);  // [n, m]

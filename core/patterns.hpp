@@ -46,7 +46,8 @@ struct PatternResult {
     long long full_pairs = 0;    // visible pairs per head with the trace's mask alone
 };
 
-// Recomputes the block from the trace's Q, K, V and W_O with the pattern's mask.
+// Recomputes the block from the trace's Q, K, V and W_O with the pattern's mask. Throws
+// ConfigError("source", ...) for a local pattern under cross-attention.
 PatternResult compare_pattern(const Trace& full, const PatternSpec& spec);
 
 }  // namespace attnviz

@@ -8,6 +8,8 @@ namespace attnviz {
 
 namespace {
 
+constexpr long long kMaxReplayFloats = 64LL << 20;  // 256 MiB of tile records
+
 void check_blocks(int block_q, int block_k) {
     if (block_q < 1) throw ConfigError("block_q", "block_q=" + std::to_string(block_q) + " must be >= 1");
     if (block_k < 1) throw ConfigError("block_k", "block_k=" + std::to_string(block_k) + " must be >= 1");
@@ -24,6 +26,9 @@ MatRM run_tiles(const Trace& t, int a, int block_q, int block_k, std::vector<Til
     const int n = t.n, m = t.m, d_v = static_cast<int>(V.cols());
     const float neg_inf = kNegInf;
     MatRM out = MatRM::Zero(n, d_v);                             // [n, d_v]
+    // Blocks larger than the sequence cost only what the sequence needs.
+    block_q = std::min(block_q, std::max(n, 1));
+    block_k = std::min(block_k, std::max(m, 1));
     MatRM S(block_q, block_k);                                   // one tile of logits: [Br, Bc]
     MatRM O(block_q, d_v);                                       // accumulator: [Br, d_v]
     std::vector<float> row_max(static_cast<std::size_t>(block_q)), row_sum(static_cast<std::size_t>(block_q));
@@ -116,6 +121,16 @@ Stack tiled_head_outputs(const Trace& t, int block_q, int block_k) {
 }
 
 TiledReplay tiled_replay(const Trace& t, int head, int block_q, int block_k) {
+    check_blocks(block_q, block_k);
+    // Each tile records Br rows of m, ℓ, rescale and the accumulator: bound the whole record.
+    const long long br = std::min(block_q, std::max(t.n, 1)), bc = std::min(block_k, std::max(t.m, 1));
+    const long long tiles = ((t.n + br - 1) / br) * ((t.m + bc - 1) / bc);
+    const long long floats = tiles * br * (t.config.d_v + 5);
+    if (floats > kMaxReplayFloats) {
+        throw ConfigError("block_q", "block_q=" + std::to_string(block_q) + " and block_k=" + std::to_string(block_k) +
+                                         " give " + std::to_string(tiles) + " tiles for n=" + std::to_string(t.n) +
+                                         ", m=" + std::to_string(t.m) + ": too many to record; use larger blocks");
+    }
     TiledReplay r;
     r.head = head;
     r.block_q = block_q;

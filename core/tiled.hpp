@@ -40,7 +40,8 @@ struct TiledReplay {
 MatRM tiled_head_output(const Trace& trace, int head, int block_q, int block_k);
 // Every head, as the exact path's trace.head_outputs.
 Stack tiled_head_outputs(const Trace& trace, int block_q, int block_k);
-// The same for one head, recording every tile for the UI's replay.
+// The same for one head, recording every tile for the UI's replay. Throws ConfigError("block_q", ...)
+// when the record would exceed 256 MiB (e.g. 1 × 1 tiles at n = 4096).
 TiledReplay tiled_replay(const Trace& trace, int head, int block_q, int block_k);
 
 // Extra memory, beyond Q, K, V and the output, that each path needs for one head at a time.

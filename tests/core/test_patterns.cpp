@@ -75,6 +75,14 @@ TEST(Patterns, WeightsRowsSumToOneOverThePatternAndZeroOutside) {
     }
 }
 
+TEST(Patterns, LocalPatternsRefuseCrossAttention) {
+    Config c = sentence(4);
+    c.source = "le chat est assis";
+    const Trace t = run(c);
+    EXPECT_NO_THROW(compare_pattern(t, {Pattern::Full}));
+    EXPECT_TRUE(throws_config_error([&] { compare_pattern(t, {Pattern::Window, 2}); }, "source"));
+}
+
 TEST(Patterns, BadSpecsNameTheirField) {
     EXPECT_TRUE(throws_config_error([] { pattern_mask({Pattern::Window, 0}, 4, 4); }, "pattern_window"));
     EXPECT_TRUE(throws_config_error([] { pattern_mask({Pattern::Strided, 3, 0}, 4, 4); }, "stride"));

@@ -133,6 +133,17 @@ TEST(Tiled, BadBlockSizesNameTheirField) {
     EXPECT_TRUE(throws_config_error([&] { tiled_head_output(t, 0, 4, -1); }, "block_k", {"block_k=-1"}));
 }
 
+TEST(Tiled, HugeBlocksCostOnlyTheSequenceAndHugeReplaysAreRefused) {
+    const Trace t = run(Config{});
+    // Scratch is capped at the sequence: 200 000² floats would be 160 GB.
+    EXPECT_TRUE(all_close(tiled_head_output(t, 0, 200000, 200000), t.head_outputs[0], 2e-6f));
+    Config c;
+    c.text.clear();
+    for (int i = 0; i < 2000; ++i) c.text += "w ";  // 1 × 1 tiles: 4 M records × 21 floats > 64 Mi
+    const Trace big = run(c);
+    EXPECT_TRUE(throws_config_error([&] { tiled_replay(big, 0, 1, 1); }, "block_q", {"too many"}));
+}
+
 TEST(Tiled, ExtraMemoryByHand) {
     // n = m = 1024, d_v = 64, Br = Bc = 64: exact 2·1024²·4 = 8 MiB; tiled (64·64 + 64·64 + 128)·4 = 33280 B.
     const ExtraMemory e = attention_extra_memory(1024, 1024, 64, 64, 64);
