@@ -99,7 +99,7 @@ void draw_cost_view(UiContext& ctx) {
         ImGui::TableHeadersRow();
         row("prefill: T prompt tokens at once", r.prefill, "compute-bound: sets time to first token");
         row("decode: 1 token, KV cache read", r.decode_cached, "memory-bound: sets time per output token");
-        row("decode without a cache", r.decode_recompute, "K and V of all T tokens recomputed every step");
+        row("decode without a cache", r.decode_recompute, "the whole prefix re-run every step: layer 2 on needs the layer below's outputs");
         ImGui::EndTable();
     }
     ImGui::Text("generating %lld tokens from empty: %sFLOP with a cache, %sFLOP without (%.0f× more)", v.workload.context,

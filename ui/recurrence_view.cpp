@@ -48,24 +48,22 @@ void draw_recurrence_view(UiContext& ctx) {
             "any key through one weight, whatever the distance.");
     const LayerComparison cmp = compare_layers(t.n, t.config.d_model);
     const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
-    ImGui::Text("\"Attention Is All You Need\", Table 1, with this input: n = %d tokens, d = %d", t.n, t.config.d_model);
+    ImGui::Text("\"Attention Is All You Need\", Table 1, with this input: n = %d tokens, d = %d, kernel k = %d", t.n, t.config.d_model, cmp.k);
     if (ImGui::BeginTable("table1", 4, flags)) {
         for (const char* h : {"layer", "work per layer", "sequential operations", "longest path between tokens"})
             ImGui::TableSetupColumn(h);
         ImGui::TableHeadersRow();
-        auto line = [](const char* name, const char* work, double w, const char* seq, double s, const char* path, double p) {
+        for (const Table1Row& r : cmp.rows()) {
             ImGui::TableNextRow();
             ImGui::TableNextColumn();
-            ImGui::TextUnformatted(name);
+            ImGui::TextUnformatted(std::string(r.layer).c_str());
             ImGui::TableNextColumn();
-            ImGui::Text("%s = %s", work, count_text(w).c_str());
+            ImGui::Text("%s = %s", std::string(r.complexity).c_str(), count_text(r.ops).c_str());
             ImGui::TableNextColumn();
-            ImGui::Text("%s = %.0f", seq, s);
+            ImGui::Text("%s = %.0f", std::string(r.sequential).c_str(), r.sequential_ops);
             ImGui::TableNextColumn();
-            ImGui::Text("%s = %.0f", path, p);
-        };
-        line("self-attention", "O(n²·d)", cmp.attention_ops, "O(1)", cmp.attention_sequential, "O(1)", cmp.attention_path);
-        line("recurrent", "O(n·d²)", cmp.recurrent_ops, "O(n)", cmp.recurrent_sequential, "O(n)", cmp.recurrent_path);
+            ImGui::Text("%s = %.0f", std::string(r.path).c_str(), r.path_length);
+        }
         ImGui::EndTable();
     }
     caption(t.n < t.config.d_model
