@@ -1,11 +1,11 @@
 #include "app/export_command.hpp"
 
-#include "app/atomic_file.hpp"
-#include "app/config_json.hpp"
-#include "app/inference_json.hpp"
-#include "app/png_writer.hpp"
-#include "app/trace_csv.hpp"
-#include "app/trace_json.hpp"
+#include "core/io/atomic_file.hpp"
+#include "core/io/config_json.hpp"
+#include "core/io/inference_json.hpp"
+#include "core/io/png_writer.hpp"
+#include "core/io/trace_csv.hpp"
+#include "core/io/trace_json.hpp"
 #include "core/model_setup.hpp"
 
 #include <algorithm>
@@ -40,7 +40,7 @@ std::vector<std::string> export_trace(const ExportRequest& req) {
         const int steps = req.decode->steps.value_or(std::max(0, n - req.decode->prefill));
         extra["decode"] = decode_to_json(run_decode(in, w, req.decode->prefill, steps), in.tokens);
     }
-    if (req.tiles) extra["tiles"] = tiles_to_json(t, req.tiles->block_q, req.tiles->block_k);
+    if (req.tiles) extra["tiles"] = tiles_to_json(tiles_report(t, req.tiles->block_q, req.tiles->block_k));
     StagedDir dir(req.out);
     if (req.format == ExportFormat::Json) {
         dir.add("trace.json", trace_to_json(t, extra));

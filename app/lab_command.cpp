@@ -1,6 +1,6 @@
 #include "app/lab_command.hpp"
 
-#include "app/atomic_file.hpp"
+#include "core/io/atomic_file.hpp"
 
 #include <charconv>
 #include <cstdio>

@@ -3,12 +3,12 @@
 //   attnviz [options] [--screenshot out.png]    the GUI
 //   attnviz export --text "..." [options] --out DIR
 //   attnviz lab sqrt-dk|extrapolation [--csv] [--out FILE]
-#include "app/atomic_file.hpp"
 #include "app/cli_options.hpp"
 #include "app/export_command.hpp"
+#include "app/gui_app.hpp"
 #include "app/lab_command.hpp"
+#include "core/io/atomic_file.hpp"
 #include "core/model_setup.hpp"
-#include "ui/gui_app.hpp"
 
 #include <CLI/CLI.hpp>
 

@@ -149,4 +149,18 @@ ExtraMemory attention_extra_memory(int n, int m, int d_v, int block_q, int block
     return e;
 }
 
+TilesReport tiles_report(const Trace& trace, int block_q, int block_k) {
+    TilesReport r;
+    r.block_q = block_q;
+    r.block_k = block_k;
+    for (int a = 0; a < trace.config.n_heads; ++a) {
+        TiledReplay replay = tiled_replay(trace, a, block_q, block_k);
+        const float err = (replay.output - trace.head_outputs[static_cast<std::size_t>(a)]).cwiseAbs().maxCoeff();
+        r.max_abs_error_vs_exact = std::max(r.max_abs_error_vs_exact, err);
+        r.heads.push_back(std::move(replay));
+    }
+    r.memory = attention_extra_memory(trace.n, trace.m, trace.config.d_v, block_q, block_k);
+    return r;
+}
+
 }  // namespace attnviz

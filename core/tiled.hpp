@@ -51,4 +51,14 @@ struct ExtraMemory {
 };
 ExtraMemory attention_extra_memory(int n, int m, int d_v, int block_q, int block_k);
 
+// Every head's replay with blocks Br × Bc, the worst |exact − tiled| over all heads and both
+// paths' extra memory: what the export's "tiles" section reports.
+struct TilesReport {
+    int block_q = 0, block_k = 0;
+    std::vector<TiledReplay> heads;  // [h]
+    float max_abs_error_vs_exact = 0.0f;
+    ExtraMemory memory;
+};
+TilesReport tiles_report(const Trace& trace, int block_q, int block_k);
+
 }  // namespace attnviz

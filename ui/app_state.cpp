@@ -1,6 +1,6 @@
 #include "ui/app_state.hpp"
 
-#include "app/session.hpp"
+#include "core/io/session.hpp"
 
 #include <algorithm>
 #include <chrono>

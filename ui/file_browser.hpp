@@ -2,7 +2,7 @@
 // ImGui 1.86 has no file dialog and a native one would pull in another toolkit.
 #pragma once
 
-#include "app/dir_listing.hpp"
+#include "core/io/dir_listing.hpp"
 
 #include <filesystem>
 #include <optional>

@@ -1,6 +1,6 @@
 #include "ui/heatmap_gl.hpp"
 
-#include "app/atomic_file.hpp"
+#include "core/io/atomic_file.hpp"
 
 #include <glad/gl.h>
 

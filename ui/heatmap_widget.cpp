@@ -1,8 +1,8 @@
 #include "ui/heatmap_widget.hpp"
 
-#include "app/atomic_file.hpp"
-#include "app/panel_image.hpp"
-#include "app/png_writer.hpp"
+#include "core/io/atomic_file.hpp"
+#include "core/io/panel_image.hpp"
+#include "core/io/png_writer.hpp"
 
 #include <algorithm>
 #include <chrono>

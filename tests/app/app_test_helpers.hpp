@@ -2,8 +2,8 @@
 // snapshot of a directory tree, float bit patterns, and the real `attnviz` executable.
 #pragma once
 
-#include "app/atomic_file.hpp"
 #include "core/config.hpp"
+#include "core/io/atomic_file.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Files written whole or not at all: write_file_atomic, read_file and StagedDir.
-#include "app/atomic_file.hpp"
+#include "core/io/atomic_file.hpp"
 
 #include "tests/app/app_test_helpers.hpp"
 

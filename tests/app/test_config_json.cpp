@@ -1,6 +1,6 @@
 // Config <-> JSON: every key under its trace-format name, and a strict reader that names the key
 // it refuses.
-#include "app/config_json.hpp"
+#include "core/io/config_json.hpp"
 
 #include "tests/app/app_test_helpers.hpp"
 #include "tests/core/test_helpers.hpp"

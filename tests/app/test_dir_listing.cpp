@@ -1,4 +1,4 @@
-#include "app/dir_listing.hpp"
+#include "core/io/dir_listing.hpp"
 
 #include "app_test_helpers.hpp"
 

@@ -1,12 +1,12 @@
 // `attnviz export` end to end: the real executable, the files it writes, its exit codes and its one
 // line of error; plus the in-process pieces it is made of (export_trace, cell size, PNG encoding).
-#include "app/config_json.hpp"
 #include "app/export_command.hpp"
-#include "app/png_writer.hpp"
-#include "app/trace_csv.hpp"
-#include "app/trace_json.hpp"
 #include "core/attention.hpp"
 #include "core/heatmap_image.hpp"
+#include "core/io/config_json.hpp"
+#include "core/io/png_writer.hpp"
+#include "core/io/trace_csv.hpp"
+#include "core/io/trace_json.hpp"
 #include "tests/app/app_test_helpers.hpp"
 #include "tests/core/test_helpers.hpp"
 

@@ -1,6 +1,6 @@
 // `attnviz export --decode-steps/--prefill/--tiled`: the inference sections of trace.json agree
 // with the full computation that trace.json's own tensors hold.
-#include "app/trace_json.hpp"
+#include "core/io/trace_json.hpp"
 
 #include "app_test_helpers.hpp"
 

@@ -1,6 +1,6 @@
 // "Save PNG" composition: the GPU's cells copied verbatim, text actually drawn, the colour bar's
 // ends, scale 2, and labels that are hard to draw (CJK, empty, malformed UTF-8, very long).
-#include "app/panel_image.hpp"
+#include "core/io/panel_image.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Sessions: the text and every option saved as JSON, loaded back exactly, and a broken file refused
 // with a message naming the file and the problem.
-#include "app/session.hpp"
+#include "core/io/session.hpp"
 
 #include "tests/app/app_test_helpers.hpp"
 #include "tests/core/test_helpers.hpp"

@@ -1,6 +1,6 @@
 // CSV export: a "# NAME shape=[...]" header, one line per row of the last dimension, masked cells
 // empty, numbers in the same shortest round-trip form as trace.json.
-#include "app/trace_csv.hpp"
+#include "core/io/trace_csv.hpp"
 
 #include "core/attention.hpp"
 #include "tests/app/app_test_helpers.hpp"

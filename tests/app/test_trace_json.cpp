@@ -1,10 +1,10 @@
 // trace.json: what we write is what other tools read back, bit for bit, under the documented names.
 //
 // Key: n = query tokens, m = key tokens, d = d_model, h = n_heads, kv = n_kv_heads.
-#include "app/trace_json.hpp"
+#include "core/io/trace_json.hpp"
 
-#include "app/config_json.hpp"
 #include "core/attention.hpp"
+#include "core/io/config_json.hpp"
 #include "tests/app/app_test_helpers.hpp"
 #include "tests/core/test_helpers.hpp"
 

@@ -2,7 +2,7 @@
 // last-good-trace rule, background recompute and session load errors.
 #include "ui/app_state.hpp"
 
-#include "app/session.hpp"
+#include "core/io/session.hpp"
 
 #include <gtest/gtest.h>
 

@@ -15,7 +15,7 @@ nlohmann::json stack_to_json(const Stack& s);    // shape [count, rows·cols] ro
 nlohmann::json matrix_to_json(const MatRM& m);   // shape [rows, cols]
 
 nlohmann::json decode_to_json(const DecodeTrace& d, const std::vector<std::string>& tokens);
-// Every head's replay with blocks Br × Bc, the max |exact − tiled| and both paths' extra memory.
-nlohmann::json tiles_to_json(const Trace& t, int block_q, int block_k);
+// Serialises a report computed by tiles_report() (core/tiled.hpp); computes nothing itself.
+nlohmann::json tiles_to_json(const TilesReport& report);
 
 }  // namespace attnviz

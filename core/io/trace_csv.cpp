@@ -1,6 +1,6 @@
-#include "app/trace_csv.hpp"
+#include "core/io/trace_csv.hpp"
 
-#include "app/trace_json.hpp"
+#include "core/io/trace_json.hpp"
 
 #include <cmath>
 

@@ -1,4 +1,4 @@
-#include "app/config_json.hpp"
+#include "core/io/config_json.hpp"
 
 #include <algorithm>
 #include <climits>

@@ -1,4 +1,4 @@
-#include "app/inference_json.hpp"
+#include "core/io/inference_json.hpp"
 
 #include <cmath>
 
@@ -59,14 +59,11 @@ json decode_to_json(const DecodeTrace& d, const std::vector<std::string>& tokens
             {"steps", steps}};
 }
 
-json tiles_to_json(const Trace& t, int block_q, int block_k) {
+json tiles_to_json(const TilesReport& r) {
     json heads = json::array();
-    float worst = 0.0f;
-    for (int a = 0; a < t.config.n_heads; ++a) {
-        const TiledReplay r = tiled_replay(t, a, block_q, block_k);
-        worst = std::max(worst, (r.output - t.head_outputs[static_cast<std::size_t>(a)]).cwiseAbs().maxCoeff());
+    for (const TiledReplay& replay : r.heads) {
         json tiles = json::array();
-        for (const TileRecord& tile : r.tiles) {
+        for (const TileRecord& tile : replay.tiles) {
             tiles.push_back({{"q", {tile.q0, tile.q1}},
                              {"k", {tile.k0, tile.k1}},
                              {"skipped", tile.skipped},
@@ -77,13 +74,12 @@ json tiles_to_json(const Trace& t, int block_q, int block_k) {
                              {"rescale", floats(tile.rescale)},
                              {"O_after", matrix_to_json(tile.O_after)}});
         }
-        heads.push_back({{"head", a}, {"output", matrix_to_json(r.output)}, {"tiles", tiles}});
+        heads.push_back({{"head", replay.head}, {"output", matrix_to_json(replay.output)}, {"tiles", tiles}});
     }
-    const ExtraMemory mem = attention_extra_memory(t.n, t.m, t.config.d_v, block_q, block_k);
-    return {{"block_q", block_q},
-            {"block_k", block_k},
-            {"max_abs_error_vs_exact", worst},
-            {"extra_memory_bytes", {{"exact", mem.exact_bytes}, {"tiled", mem.tiled_bytes}}},
+    return {{"block_q", r.block_q},
+            {"block_k", r.block_k},
+            {"max_abs_error_vs_exact", r.max_abs_error_vs_exact},
+            {"extra_memory_bytes", {{"exact", r.memory.exact_bytes}, {"tiled", r.memory.tiled_bytes}}},
             {"heads", heads}};
 }
 

@@ -1,6 +1,6 @@
-#include "ui/gui_app.hpp"
+#include "app/gui_app.hpp"
 
-#include "app/png_writer.hpp"
+#include "core/io/png_writer.hpp"
 #include "ui/fonts.hpp"
 #include "ui/heatmap_gl.hpp"
 #include "ui/ui_context.hpp"

@@ -1,6 +1,6 @@
-#include "app/trace_json.hpp"
+#include "core/io/trace_json.hpp"
 
-#include "app/config_json.hpp"
+#include "core/io/config_json.hpp"
 
 #include <charconv>
 #include <cmath>

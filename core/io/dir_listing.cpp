@@ -1,4 +1,4 @@
-#include "app/dir_listing.hpp"
+#include "core/io/dir_listing.hpp"
 
 #include <algorithm>
 #include <system_error>

@@ -1,6 +1,6 @@
-#include "app/png_writer.hpp"
+#include "core/io/png_writer.hpp"
 
-#include "app/atomic_file.hpp"
+#include "core/io/atomic_file.hpp"
 
 #include <stb_image_write.h>
 

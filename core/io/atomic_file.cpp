@@ -1,4 +1,4 @@
-#include "app/atomic_file.hpp"
+#include "core/io/atomic_file.hpp"
 
 #include <atomic>
 #include <cerrno>

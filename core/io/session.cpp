@@ -1,8 +1,8 @@
-#include "app/session.hpp"
+#include "core/io/session.hpp"
 
-#include "app/atomic_file.hpp"
-#include "app/config_json.hpp"
 #include "core/attention.hpp"
+#include "core/io/atomic_file.hpp"
+#include "core/io/config_json.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,6 @@
-#include "app/panel_image.hpp"
+#include "core/io/panel_image.hpp"
 
-#include "app/atomic_file.hpp"
+#include "core/io/atomic_file.hpp"
 
 #include <stb_truetype.h>
 
