@@ -1,6 +1,7 @@
 #include "app/gui_app.hpp"
 
 #include "core/io/png_writer.hpp"
+#include "core/io/runtime_files.hpp"
 #include "ui/fonts.hpp"
 #include "ui/heatmap_gl.hpp"
 #include "ui/ui_context.hpp"
@@ -26,18 +27,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 void glfw_error(int code, const char* description) { std::fprintf(stderr, "GLFW error %d: %s\n", code, description); }
-
-// Runtime files live next to the executable (installed layout) or in the source tree.
-std::filesystem::path shader_dir() {
-    std::error_code ec;
-    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        const auto beside = exe.parent_path() / "shaders";
-        if (std::filesystem::exists(beside / "heatmap.frag")) return beside;
-    }
-    return std::filesystem::path(ATTNVIZ_RUNTIME_DIR) / "shaders";
-}
-
 
 // ImGui 1.86 indexes keys by the platform key code (GLFW_KEY_*), as the GLFW backend fills them.
 void handle_shortcuts(UiContext& ctx, bool& help, bool& want_screenshot) {
@@ -137,6 +126,7 @@ double percentile(std::vector<double> v, double p) {
 }  // namespace
 
 int run_gui(const GuiOptions& options) {
+    const std::filesystem::path root = runtime_root();  // before any window: missing files fail fast, naming the paths
     glfwSetErrorCallback(glfw_error);
     if (!glfwInit()) throw std::runtime_error("cannot initialise GLFW (is there a display? try xvfb-run)");
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
@@ -170,7 +160,7 @@ int run_gui(const GuiOptions& options) {
     int exit_code = 0;
     {
         HeatmapProgram program;
-        program.load(shader_dir());
+        program.load(root / "shaders");
         AppState state;
         state.config = options.config;
         state.preset = options.preset;
