@@ -7,65 +7,6 @@
 
 namespace attnviz {
 
-const std::array<StageInfo, kStageCount>& stages() {
-    static const std::array<StageInfo, kStageCount> all = {{
-        {Stage::Embed, "embed", "X"},
-        {Stage::AddPE, "pe", "X + PE"},
-        {Stage::Project, "qkv", "Q, K, V"},
-        {Stage::Scores, "scores", "QKᵀ"},
-        {Stage::Scale, "scale", "÷√d_k"},
-        {Stage::Mask, "mask", "+ M"},
-        {Stage::Softmax, "softmax", "softmax"},
-        {Stage::WeightedSum, "av", "A·V"},
-        {Stage::Concat, "concat", "concat"},
-        {Stage::Output, "output", "·W_O"},
-    }};
-    return all;
-}
-
-std::optional<Stage> parse_stage(std::string_view id) {
-    for (const StageInfo& s : stages())
-        if (s.id == id) return s.stage;
-    return std::nullopt;
-}
-
-const std::vector<ViewInfo>& views() {
-    static const std::vector<ViewInfo> all = {
-        {View::Pipeline, "pipeline", "Pipeline"},
-        {View::Heads, "heads", "Heads"},
-        {View::Positional, "positional", "Positional"},
-        {View::Query, "query", "Follow a query"},
-        {View::Decode, "decode", "KV cache"},
-        {View::Cost, "cost", "Prefill vs decode"},
-        {View::Tiling, "tiling", "Tiling"},
-        {View::Sparse, "sparse", "Sparse"},
-        {View::Recurrence, "rnn", "RNN vs attention"},
-        {View::SqrtDk, "sqrt-dk", "√d_k lab"},
-        {View::Length, "length", "Length lab"},
-        {View::Edit, "edit", "Edit weights"},
-        {View::Quiz, "quiz", "Quiz"},
-    };
-    return all;
-}
-
-std::optional<View> parse_view(std::string_view id) {
-    for (const ViewInfo& v : views())
-        if (v.id == id) return v.view;
-    return std::nullopt;
-}
-
-std::string_view to_string(View v) {
-    for (const ViewInfo& info : views())
-        if (info.view == v) return info.id;
-    return views().front().id;
-}
-
-std::string view_ids() {
-    std::string out;
-    for (const ViewInfo& v : views()) out += (out.empty() ? "" : "|") + std::string(v.id);
-    return out;
-}
-
 void AppState::edit(const Config& next) {
     if (next == config) return;
     config = next;
@@ -137,7 +78,17 @@ void AppState::set_status(std::string message, bool is_error) {
 
 bool AppState::save_session_to(const std::filesystem::path& path) {
     try {
-        save_session(path, Session{config, preset, edits});
+        Session s{config, preset, edits, view, stage, detail_head, query, "", ""};
+        // The selection belongs to the trace on screen; when the configuration changed since
+        // (not recomputed yet), keep the file loadable: out of the new range, save 0.
+        try {
+            const Inputs in = build_preset(config, preset).inputs;
+            if (s.head >= in.config.n_heads) s.head = 0;
+            if (s.query >= static_cast<int>(in.tokens.size())) s.query = 0;
+        } catch (const ConfigError&) {
+            // an invalid configuration is saved as typed, as before; loading it names the problem
+        }
+        save_session(path, s);
         set_status("saved " + path.string(), false);
         return true;
     } catch (const std::exception& e) {
@@ -154,6 +105,17 @@ bool AppState::load_session_from(const std::filesystem::path& path) {
         if (edits != s.edits) {
             edits = s.edits;
             dirty = true;
+        }
+        view = s.view;
+        stage = s.stage;
+        // The head and query index the session's trace: applied when that trace is adopted
+        // (now, when it is the one on screen).
+        pending_selection_ = PendingSelection{s.model(), s.head, s.query};
+        if (!dirty && !computing) {
+            detail_head = s.head;
+            query = s.query;
+            pending_selection_.reset();
+            clamp_selection();
         }
         set_status("loaded " + path.string(), false);
         return true;
@@ -234,11 +196,12 @@ void AppState::clamp_selection() {
 // One run of the model: what the trace was computed from travels with it.
 struct AppState::Computed {
     ModelRun run;
+    ModelSpec spec;  // what it was run from
 };
 
 namespace {
 
-AppState::Computed compute(const ModelSpec& spec) { return AppState::Computed{run_model(spec)}; }
+AppState::Computed compute(const ModelSpec& spec) { return AppState::Computed{run_model(spec), spec}; }
 
 }  // namespace
 
@@ -252,6 +215,11 @@ bool AppState::adopt(Computed&& c, double ms) {
     compute_ms = ms;
     error.clear();
     error_field.clear();
+    if (pending_selection_ && pending_selection_->spec == c.spec) {
+        detail_head = pending_selection_->head;
+        query = pending_selection_->query;
+        pending_selection_.reset();
+    }
     clamp_selection();
     return true;
 }

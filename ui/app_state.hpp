@@ -6,6 +6,7 @@
 #include "core/attention.hpp"
 #include "core/decode.hpp"
 #include "core/model_setup.hpp"
+#include "core/view_ids.hpp"
 
 #include <array>
 #include <filesystem>
@@ -18,32 +19,6 @@
 #include <vector>
 
 namespace attnviz {
-
-// The pipeline stages the stepper walks through, in order.
-enum class Stage { Embed, AddPE, Project, Scores, Scale, Mask, Softmax, WeightedSum, Concat, Output };
-inline constexpr int kStageCount = 10;
-
-struct StageInfo {
-    Stage stage;
-    std::string_view id;      // CLI name (--stage)
-    std::string_view title;   // shown in the stepper
-};
-const std::array<StageInfo, kStageCount>& stages();
-std::optional<Stage> parse_stage(std::string_view id);
-
-// The main window's tabs, in tab order. Adding a view: an entry here, its row in views(), its
-// draw function in ui/views.hpp and its case in gui_app.cpp's dispatch.
-enum class View { Pipeline, Heads, Positional, Query, Decode, Cost, Tiling, Sparse, Recurrence, SqrtDk, Length, Edit, Quiz };
-
-struct ViewInfo {
-    View view;
-    std::string_view id;      // CLI name (--view)
-    std::string_view title;   // tab label
-};
-const std::vector<ViewInfo>& views();
-std::optional<View> parse_view(std::string_view id);
-std::string_view to_string(View v);
-std::string view_ids();       // "pipeline|heads|...", for help and error messages
 
 // A (query row, key column) pair under the mouse, linked across every visible heatmap.
 struct Hover {
@@ -116,6 +91,8 @@ struct AppState {
     // Rebuilds the decoder when the trace changed since it was made (keeps the prefill length).
     void sync_decode();
     // Session files: failures land in the status bar and leave the current session as it is.
+    // A loaded session sets the view and stage at once, and the detail head and query when its
+    // trace arrives (they index that trace, not the one on screen).
     bool save_session_to(const std::filesystem::path& path);
     bool load_session_from(const std::filesystem::path& path);
 
@@ -130,6 +107,11 @@ struct AppState {
 private:
     struct Job;
     std::shared_ptr<Job> job_;
+    struct PendingSelection {
+        ModelSpec spec;     // applied when a trace of exactly this spec is adopted
+        int head = 0, query = 0;
+    };
+    std::optional<PendingSelection> pending_selection_;
     bool adopt(Computed&& c, double ms);
     void clamp_selection();
 };

@@ -155,6 +155,8 @@ void draw_controls(UiContext& ctx) {
         ctx.browser.open(FileBrowser::Purpose::OpenFile, "Load session", session_dir, ".json");
         ctx.browsing = UiContext::Browse::LoadSession;
     }
+    ImGui::SameLine();
+    draw_examples_menu(ctx);
     if (const auto chosen = ctx.browser.draw()) {
         switch (ctx.browsing) {
             case UiContext::Browse::ExportFolder: ctx.export_dir = *chosen; break;

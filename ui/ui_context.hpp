@@ -6,6 +6,7 @@
 #include "ui/file_browser.hpp"
 
 #include "core/cost_model.hpp"
+#include "core/io/session.hpp"
 #include "core/labs.hpp"
 #include "core/quiz.hpp"
 #include "core/patterns.hpp"
@@ -121,6 +122,9 @@ struct UiContext {
     int export_scale = 1;                            // 1× or 2×
     bool headless = false;                           // --screenshot / --bench-frames: wait for background labs
     std::filesystem::path session_path = "session.json";  // last session saved or loaded
+    std::filesystem::path examples_dir;              // <runtime root>/assets/examples, set when listed
+    std::vector<ExampleSession> examples;            // listed when the Examples button is pressed
+    std::string examples_error;                      // why there is no list
 
     TilingViewState tiling;
     SparseViewState sparse;

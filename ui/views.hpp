@@ -6,6 +6,7 @@
 namespace attnviz {
 
 void draw_controls(UiContext& ctx);        // ui/controls_panel.cpp: every core option + session + export
+void draw_examples_menu(UiContext& ctx);  // ui/examples_menu.cpp: the Examples button and its list
 void draw_token_strip(UiContext& ctx);     // ui/token_strip.cpp: token chips, padding toggles, hover
 void draw_pipeline_view(UiContext& ctx);   // ui/pipeline_view.cpp: the stage stepper
 void draw_heads_view(UiContext& ctx);      // ui/heads_view.cpp: every head side by side, diffs

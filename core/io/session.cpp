@@ -3,12 +3,59 @@
 #include "core/attention.hpp"
 #include "core/io/atomic_file.hpp"
 #include "core/io/config_json.hpp"
+#include "core/io/dir_listing.hpp"
 
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <iterator>
+#include <optional>
 
 namespace attnviz {
 
 using nlohmann::json;
+
+namespace {
+
+// A value from the file, quoted for a message: at most a short prefix, never the whole of it.
+std::string quoted(const std::string& v) {
+    constexpr std::size_t kMax = 40;
+    return "\"" + (v.size() <= kMax ? v : v.substr(0, kMax) + "…") + "\"";
+}
+
+std::string optional_string(const json& j, const char* key, std::size_t max_bytes) {
+    if (!j.contains(key)) return "";
+    if (!j[key].is_string() || j[key].get_ref<const std::string&>().size() > max_bytes) {
+        throw ConfigError(key, std::string("session \"") + key + "\" must be a string of at most " +
+                                   std::to_string(max_bytes) + " bytes");
+    }
+    return j[key].get<std::string>();
+}
+
+template <typename E>
+E optional_id(const json& j, const char* key, E fallback, std::optional<E> (*parse)(std::string_view), const std::string& ids) {
+    if (!j.contains(key)) return fallback;
+    if (!j[key].is_string()) throw ConfigError(key, std::string("session \"") + key + "\" must be a string, one of " + ids);
+    const std::string& id = j[key].get_ref<const std::string&>();
+    const std::optional<E> e = parse(id);
+    if (!e) throw ConfigError(key, std::string(key) + "=" + quoted(id) + " must be one of " + ids);
+    return *e;
+}
+
+// An index below `limit`, named as the command line names it ("head=9 must be below n_heads=4").
+int optional_index(const json& j, const char* key, int limit, const std::string& limit_name) {
+    if (!j.contains(key)) return 0;
+    const json& v = j[key];
+    if (!v.is_number_integer()) throw ConfigError(key, std::string("session \"") + key + "\" must be an integer");
+    if (!v.is_number_unsigned() && v.get<long long>() < 0)
+        throw ConfigError(key, std::string(key) + "=" + std::to_string(v.get<long long>()) + " must not be negative");
+    const unsigned long long u = v.get<unsigned long long>();
+    if (u >= static_cast<unsigned long long>(limit))
+        throw ConfigError(key, std::string(key) + "=" + std::to_string(u) + " must be below " + limit_name + "=" + std::to_string(limit));
+    return static_cast<int>(u);
+}
+
+}  // namespace
 
 std::string session_to_json(const Session& s) {
     nlohmann::ordered_json edits = nlohmann::ordered_json::array();
@@ -20,11 +67,16 @@ std::string session_to_json(const Session& s) {
         o["value"] = e.value;
         edits.push_back(o);
     }
-    const nlohmann::ordered_json j = {{"format", "attnviz-session"},
-                                      {"version", 1},
-                                      {"config", config_to_json(s.config)},
-                                      {"preset", std::string(to_string(s.preset))},
-                                      {"edits", edits}};
+    nlohmann::ordered_json j = {{"format", "attnviz-session"}, {"version", 1}};
+    if (!s.title.empty()) j["title"] = s.title;
+    if (!s.description.empty()) j["description"] = s.description;
+    j["config"] = config_to_json(s.config);
+    j["preset"] = std::string(to_string(s.preset));
+    j["edits"] = edits;
+    j["view"] = std::string(to_string(s.view));
+    j["stage"] = std::string(to_string(s.stage));
+    j["head"] = s.head;
+    j["query"] = s.query;
     return j.dump(2) + "\n";
 }
 
@@ -42,7 +94,18 @@ Session session_from_json(const std::string& text) {
         throw std::runtime_error("unsupported session version " + (j.contains("version") ? j["version"].dump() : "(none)"));
     }
     if (!j.contains("config")) throw std::runtime_error("session has no \"config\"");
+    static const char* const kKeys[] = {"format", "version", "title", "description", "config", "preset",
+                                        "edits",  "view",    "stage", "head",        "query"};
+    for (const auto& item : j.items()) {
+        if (std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return item.key() == k; }) == std::end(kKeys)) {
+            throw ConfigError(item.key().substr(0, 40), "unknown session key " + quoted(item.key()) +
+                                                            " (known: format, version, title, description, config, preset, "
+                                                            "edits, view, stage, head, query)");
+        }
+    }
     Session s;
+    s.title = optional_string(j, "title", kMaxSessionTitle);
+    s.description = optional_string(j, "description", kMaxSessionDescription);
     s.config = config_from_json(j["config"]);
     if (j.contains("preset")) {
         if (!j["preset"].is_string()) throw ConfigError("preset", "session \"preset\" must be a string");
@@ -75,7 +138,11 @@ Session session_from_json(const std::string& text) {
             s.edits.push_back(e);
         }
     }
-    run_model(s.model());  // refuse a session whose options or edits cannot run
+    const ModelRun run = run_model(s.model());  // refuse a session whose options or edits cannot run
+    s.view = optional_id<View>(j, "view", View::Pipeline, parse_view, view_ids());
+    s.stage = optional_id<Stage>(j, "stage", Stage::Embed, parse_stage, stage_ids());
+    s.head = optional_index(j, "head", run.trace.config.n_heads, "n_heads");
+    s.query = optional_index(j, "query", run.trace.n, "the token count n");
     return s;
 }
 
@@ -90,6 +157,25 @@ Session load_session(const std::filesystem::path& path) {
     } catch (const std::exception& e) {
         throw std::runtime_error(path.string() + ": " + e.what());
     }
+}
+
+std::vector<ExampleSession> list_example_sessions(const std::filesystem::path& dir) {
+    std::vector<ExampleSession> out;
+    const DirListing listing = list_directory(dir, ".json");
+    for (const std::string& name : listing.files) {
+        ExampleSession e;
+        e.path = listing.dir / name;
+        try {
+            const Session s = load_session(e.path);
+            e.title = s.title;
+            e.description = s.description;
+        } catch (const std::exception& ex) {
+            e.error = ex.what();
+        }
+        if (e.title.empty()) e.title = e.path.stem().string();
+        out.push_back(std::move(e));
+    }
+    return out;
 }
 
 }  // namespace attnviz

@@ -1,28 +1,56 @@
-// A saved session: the text and every option, as JSON.
+// A saved session: the text, every option, the preset and hand edits, and where the user was
+// looking (view, stage, detail head, query), as JSON.
+//
+// Format "attnviz-session", version 1. Every key after "config" is optional and defaults as
+// noted below, so files written before "view" … "query" existed load unchanged; a key this
+// version does not know is refused (a later addition that an older reader must not drop bumps
+// the version).
 #pragma once
 
 #include "core/model_setup.hpp"
+#include "core/view_ids.hpp"
 
 #include <filesystem>
 #include <string>
 
 namespace attnviz {
 
+inline constexpr std::size_t kMaxSessionTitle = 80;         // bytes
+inline constexpr std::size_t kMaxSessionDescription = 1000;  // bytes
+
 struct Session {
     Config config;
-    Preset preset = Preset::Random;
-    std::vector<CellEdit> edits;   // hand-edited weights and embedding cells
+    Preset preset = Preset::Random;   // "preset", default random
+    std::vector<CellEdit> edits;      // "edits", default none: hand-edited weights and embedding cells
+    View view = View::Pipeline;       // "view", default pipeline
+    Stage stage = Stage::Embed;       // "stage", default embed
+    int head = 0;                     // "head": detail head, in [0, n_heads); default 0
+    int query = 0;                    // "query": query token followed, in [0, n); default 0
+    std::string title;                // "title" (≤ 80 bytes): an example's name in the Examples menu
+    std::string description;          // "description" (≤ 1000 bytes): what an example shows
     bool operator==(const Session&) const = default;
     ModelSpec model() const { return ModelSpec{config, preset, edits}; }
 };
 
 std::string session_to_json(const Session& session);
-// Strict: anything malformed throws ConfigError or std::runtime_error naming the problem; the
-// caller keeps its current session. "preset" and "edits" are optional (random, none).
+// Strict: anything malformed throws ConfigError (naming the field: a config key, "preset",
+// "edit", "view", "stage", "head", "query", "title", "description" or the unknown key) or
+// std::runtime_error naming the problem; the caller keeps its current session.
 Session session_from_json(const std::string& text);
 
 void save_session(const std::filesystem::path& path, const Session& session);  // atomic; throws IoError
 // Throws IoError, ConfigError (field kept, message prefixed with the path) or runtime_error.
 Session load_session(const std::filesystem::path& path);
+
+// The example sessions in `dir` (assets/examples): every *.json file, sorted by file name, each
+// loaded through load_session. A broken file is listed with its error (and the file name as its
+// title) so the menu still shows it; a missing or unreadable directory gives no entries.
+struct ExampleSession {
+    std::filesystem::path path;
+    std::string title;          // the session's "title", or the file name without .json
+    std::string description;
+    std::string error;          // empty when the file loads
+};
+std::vector<ExampleSession> list_example_sessions(const std::filesystem::path& dir);
 
 }  // namespace attnviz

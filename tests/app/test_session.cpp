@@ -2,6 +2,8 @@
 // with a message naming the file and the problem.
 #include "core/io/session.hpp"
 
+#include "core/io/runtime_files.hpp"
+
 #include "tests/app/app_test_helpers.hpp"
 #include "tests/core/test_helpers.hpp"
 
@@ -41,7 +43,11 @@ TEST(Session, DefaultSessionTextIsPinned) {
     "source": ""
   },
   "preset": "random",
-  "edits": []
+  "edits": [],
+  "view": "pipeline",
+  "stage": "embed",
+  "head": 0,
+  "query": 0
 }
 )");
 }
@@ -154,6 +160,112 @@ TEST(Session, ConfigProblemsAreConfigErrorsNamingTheField) {
                                           {"padding=9"}));
     EXPECT_TRUE(test::throws_config_error([] { session_from_json(R"({"format":"attnviz-session","version":1,"config":[]})"); },
                                           "config", {"config must be a JSON object"}));
+}
+
+TEST(Session, ViewStageHeadAndQueryRoundTrip) {
+    TempDir dir;
+    Session s{test::self_config()};  // 8 heads, 7 tokens
+    s.view = View::Decode;
+    s.stage = Stage::Softmax;
+    s.head = 7;
+    s.query = 6;
+    s.title = "GQA";
+    s.description = "eight heads read two";
+    const fs::path p = dir / "session.json";
+    save_session(p, s);
+    EXPECT_EQ(load_session(p), s);
+    const std::string text = read_file(p);
+    for (const char* part : {R"("view": "decode")", R"("stage": "softmax")", R"("head": 7)", R"("query": 6)", R"("title": "GQA")"})
+        EXPECT_NE(text.find(part), std::string::npos) << part;
+}
+
+TEST(Session, AVersionOneFileWithoutTheNewKeysLoadsWithDefaults) {
+    // Written by attnviz before sessions kept the view: no view, stage, head, query, title.
+    const Session s = session_from_json(R"({"format":"attnviz-session","version":1,"config":{"causal":true},
+                                            "preset":"random","edits":[]})");
+    EXPECT_EQ(s.view, View::Pipeline);
+    EXPECT_EQ(s.stage, Stage::Embed);
+    EXPECT_EQ(s.head, 0);
+    EXPECT_EQ(s.query, 0);
+    EXPECT_TRUE(s.title.empty());
+    EXPECT_TRUE(s.config.causal);
+}
+
+TEST(Session, BadViewStageHeadOrQueryIsRefusedNamingFileFieldAndRule) {
+    TempDir dir;
+    const fs::path p = dir / "s.json";
+    const std::string head = R"({"format":"attnviz-session","version":1,"config":{"n_heads":4},)";  // 6 tokens
+    const std::string long_key(5000, 'k');
+    const struct {
+        std::string body, field;
+        std::vector<std::string> parts;
+    } cases[] = {
+        {R"("view":"sideways"})", "view", {R"(view="sideways" must be one of pipeline|heads|)", "|quiz"}},
+        {R"("view":3})", "view", {R"(session "view" must be a string, one of pipeline|)"}},
+        {R"("stage":"dessert"})", "stage", {R"(stage="dessert" must be one of embed|pe|qkv|scores|scale|mask|softmax|av|concat|output)"}},
+        {R"("head":4})", "head", {"head=4 must be below n_heads=4"}},
+        {R"("head":-1})", "head", {"head=-1 must not be negative"}},
+        {R"("head":1.5})", "head", {R"(session "head" must be an integer)"}},
+        {R"("head":99999999999999999999})", "head", {R"(session "head" must be an integer)"}},
+        {R"("query":6})", "query", {"query=6 must be below the token count n=6"}},
+        {R"("query":"0"})", "query", {R"(session "query" must be an integer)"}},
+        {R"("title":")" + std::string(81, 'x') + R"("})", "title", {R"(session "title" must be a string of at most 80 bytes)"}},
+        {R"("description":[]})", "description", {"at most 1000 bytes"}},
+        {R"("colour":"red"})", "colour", {R"(unknown session key "colour" (known: format, version)"}},
+        {"\"" + long_key + "\":1}", long_key.substr(0, 40), {"unknown session key \"" + long_key.substr(0, 40) + "…\""}},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.body.substr(0, 80));
+        test::write_text(p, head + c.body);
+        std::vector<std::string> parts = c.parts;
+        parts.push_back(p.string() + ": ");
+        try {
+            load_session(p);
+            ADD_FAILURE() << "loaded";
+        } catch (const ConfigError& e) {
+            EXPECT_EQ(e.field(), c.field);
+            const std::string msg = e.what();
+            for (const std::string& part : parts) EXPECT_NE(msg.find(part), std::string::npos) << msg << "\nlacks " << part;
+            EXPECT_LT(msg.size(), 400u);  // a long key is quoted by its prefix, never whole
+        }
+    }
+    // The head is checked against the heads of the configuration in the same file.
+    test::write_text(p, R"({"format":"attnviz-session","version":1,"config":{"n_heads":8},"head":7})");
+    EXPECT_EQ(load_session(p).head, 7);
+}
+
+TEST(Session, EveryExampleLoadsWithItsTitleDescriptionAndView) {
+    const std::vector<ExampleSession> examples = list_example_sessions(runtime_root() / "assets" / "examples");
+    ASSERT_EQ(examples.size(), 4u);
+    const char* titles[] = {"Causal mask vs padding", "GQA: query heads share K/V heads", "RoPE: scores depend on the offset",
+                            "Designed heads"};
+    const View views_shown[] = {View::Pipeline, View::Heads, View::Positional, View::Heads};
+    for (std::size_t k = 0; k < examples.size(); ++k) {
+        const ExampleSession& e = examples[k];
+        SCOPED_TRACE(e.path.string());
+        EXPECT_EQ(e.error, "");
+        EXPECT_EQ(e.title, titles[k]);
+        EXPECT_GT(e.description.size(), 40u);
+        const Session s = load_session(e.path);
+        EXPECT_EQ(s.view, views_shown[k]);
+        // Saved in the app's own layout: writing the loaded session back gives the same bytes.
+        EXPECT_EQ(session_to_json(s), read_file(e.path));
+    }
+}
+
+TEST(Session, ABrokenExampleIsListedWithItsError) {
+    TempDir dir;
+    test::write_text(dir / "b-good.json", R"({"format":"attnviz-session","version":1,"config":{},"title":"Good"})");
+    test::write_text(dir / "a-bad.json", R"({"format":"attnviz-session","version":1,"config":{},"view":"nope"})");
+    test::write_text(dir / "notes.txt", "not listed");
+    const std::vector<ExampleSession> examples = list_example_sessions(dir.path());
+    ASSERT_EQ(examples.size(), 2u);
+    EXPECT_EQ(examples[0].title, "a-bad");
+    EXPECT_NE(examples[0].error.find((dir / "a-bad.json").string() + ": view=\"nope\" must be one of"), std::string::npos)
+        << examples[0].error;
+    EXPECT_EQ(examples[1].title, "Good");
+    EXPECT_EQ(examples[1].error, "");
+    EXPECT_TRUE(list_example_sessions(dir / "missing").empty());
 }
 
 TEST(Session, AValidMinimalFileKeepsDefaultsForMissingKeys) {

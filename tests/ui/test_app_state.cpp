@@ -166,6 +166,65 @@ TEST(AppState, BrokenSessionIsRefusedAndTheCurrentOneStays) {
     fs::remove_all(dir);
 }
 
+TEST(AppState, SessionsKeepViewStageHeadAndQuery) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("attnviz_state_view_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    Config eight;
+    eight.text = "one two three four five six seven";
+    eight.n_heads = 8;
+    AppState st = ready(eight);
+    st.view = View::Tiling;
+    st.set_stage(Stage::Mask);
+    st.select_head(6);
+    st.set_query(5);
+    ASSERT_TRUE(st.save_session_to(dir / "s.json"));
+
+    // Loaded into a state showing 4 heads and 6 tokens: view and stage at once; head 6 and
+    // query 5 index the session's own trace, so they arrive with it, not clamped by the old one.
+    AppState other = ready();
+    ASSERT_TRUE(other.load_session_from(dir / "s.json"));
+    EXPECT_EQ(other.view, View::Tiling);
+    EXPECT_EQ(other.stage, Stage::Mask);
+    EXPECT_TRUE(other.dirty);
+    ASSERT_TRUE(other.recompute_now());
+    EXPECT_EQ(other.trace.config.n_heads, 8);
+    EXPECT_EQ(other.detail_head, 6);
+    EXPECT_EQ(other.query, 5);
+
+    // Loading the session already on screen applies the selection at once.
+    other.select_head(1);
+    other.set_query(0);
+    other.view = View::Quiz;
+    ASSERT_TRUE(other.load_session_from(dir / "s.json"));
+    EXPECT_FALSE(other.dirty);
+    EXPECT_EQ(other.detail_head, 6);
+    EXPECT_EQ(other.query, 5);
+    EXPECT_EQ(other.view, View::Tiling);
+    fs::remove_all(dir);
+}
+
+TEST(AppState, SavingBeforeTheRecomputeKeepsTheFileLoadable) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("attnviz_state_save_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    Config eight;
+    eight.n_heads = 8;
+    AppState st = ready(eight);
+    st.select_head(7);
+    st.set_query(5);
+    Config fewer = st.config;
+    fewer.n_heads = 2;
+    fewer.text = "a b";
+    st.edit(fewer);  // not recomputed yet: head 7 and query 5 index the old trace
+    ASSERT_TRUE(st.save_session_to(dir / "s.json"));
+    const Session s = load_session(dir / "s.json");
+    EXPECT_EQ(s.config, fewer);
+    EXPECT_EQ(s.head, 0);
+    EXPECT_EQ(s.query, 0);
+    fs::remove_all(dir);
+}
+
 TEST(AppStateDecode, StepsFillOneRowEachAndMatchTheCausalTrace) {
     AppState st;
     st.config.causal = true;
