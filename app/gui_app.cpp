@@ -1,5 +1,6 @@
 #include "app/gui_app.hpp"
 
+#include "core/io/png_reader.hpp"
 #include "core/io/png_writer.hpp"
 #include "core/io/runtime_files.hpp"
 #include "ui/fonts.hpp"
@@ -20,6 +21,8 @@
 #include <ctime>
 #include <numeric>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace attnviz {
 namespace {
@@ -27,6 +30,22 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 void glfw_error(int code, const char* description) { std::fprintf(stderr, "GLFW error %d: %s\n", code, description); }
+
+// The window icon from the PNGs the build rasterised from assets/attnviz.svg. Cosmetic: a
+// missing or broken file is reported with its full path and the window keeps GLFW's default.
+void set_window_icon(GLFWwindow* window) {
+    std::vector<Image> images;
+    try {
+        for (const int px : {32, 48, 256})
+            images.push_back(read_png(runtime_file("assets/icons/attnviz-" + std::to_string(px) + ".png")));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "attnviz: window icon not set: %s\n", e.what());
+        return;
+    }
+    std::vector<GLFWimage> glfw_images;
+    for (Image& img : images) glfw_images.push_back(GLFWimage{img.width, img.height, img.rgba.data()});
+    glfwSetWindowIcon(window, static_cast<int>(glfw_images.size()), glfw_images.data());
+}
 
 // ImGui 1.86 indexes keys by the platform key code (GLFW_KEY_*), as the GLFW backend fills them.
 void handle_shortcuts(UiContext& ctx, bool& help, bool& want_screenshot) {
@@ -138,6 +157,7 @@ int run_gui(const GuiOptions& options) {
         glfwTerminate();
         throw std::runtime_error("cannot create an OpenGL 3.3 core window");
     }
+    set_window_icon(window);
     glfwMakeContextCurrent(window);
     const bool headless_run = !options.screenshot.empty() || options.bench_frames > 0;
     glfwSwapInterval(headless_run ? 0 : 1);
