@@ -4,7 +4,7 @@ SAN_BUILD  ?= build-san
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: run test build deps configure sanitize bench clean
+.PHONY: run test build deps configure sanitize bench package clean
 
 deps:
 	@sh scripts/install-deps
@@ -31,6 +31,10 @@ sanitize: deps
 
 bench: build
 	./$(BUILD)/attnviz_bench --benchmark_counters_tabular=true
+
+# A .deb through CPack: build/attnviz_<version>_<arch>.deb (apt install ./build/attnviz_*.deb).
+package: build
+	cd $(BUILD) && cpack -G DEB
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)
