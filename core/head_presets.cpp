@@ -161,6 +161,33 @@ std::string describe(HeadKind k) {
     return {};
 }
 
+const std::vector<PresetOverride>& preset_overrides(Preset preset) {
+    static const std::vector<PresetOverride> none;
+    static const std::vector<PresetOverride> designed = {
+        {"n_kv_heads", "one K/V head per query head", "each designed head owns its keys"},
+        {"d_k", "d_k = d_model", "W_Q and W_K need room for the whole content channel"},
+        {"positional", "sinusoidal positions", "the position channel is built from sinusoid pairs 0-7"},
+        {"causal", "causal on", "the patterns are decoder patterns"},
+    };
+    return preset == Preset::Random ? none : designed;
+}
+
+const PresetOverride* preset_override(Preset preset, std::string_view field) {
+    for (const PresetOverride& o : preset_overrides(preset))
+        if (o.field == field) return &o;
+    return nullptr;
+}
+
+Config preset_config(const Config& user, Preset preset) {
+    Config c = user;
+    if (preset == Preset::Random) return c;
+    c.positional = Positional::Sinusoidal;
+    c.causal = true;
+    c.n_kv_heads = c.n_heads;
+    c.d_k = c.d_model;
+    return c;
+}
+
 PresetBuild build_preset(const Config& user, Preset preset) {
     PresetBuild out;
     if (preset == Preset::Random) {
@@ -177,12 +204,7 @@ PresetBuild build_preset(const Config& user, Preset preset) {
         throw ConfigError("preset", "preset=" + std::string(to_string(preset)) + " needs an even d_model >= 32 (d_model=" +
                                         std::to_string(user.d_model) + ") for its position, content and bias channels");
     }
-    Config c = user;
-    c.positional = Positional::Sinusoidal;
-    c.causal = true;
-    c.n_kv_heads = c.n_heads;
-    c.d_k = c.d_model;
-    out.inputs = prepare(c);
+    out.inputs = prepare(preset_config(user, preset));
     const Config& r = out.inputs.config;
     out.weights = make_weights(r);
     out.summary = "preset " + std::string(to_string(preset)) + ": sinusoidal positions, causal, " +

@@ -40,11 +40,26 @@ struct PresetBuild {
     std::string summary;                    // what the preset changed in the configuration and why
 };
 
+// A field of the configuration a designed preset sets whatever the user chose.
+struct PresetOverride {
+    std::string_view field;    // as ConfigError names it: "positional", "causal", "n_kv_heads", "d_k"
+    std::string_view setting;  // what the preset sets it to, e.g. "causal on"
+    std::string_view reason;   // why, for a learner
+};
+
+// The fields `preset` forces, in Config order; empty for Random.
+const std::vector<PresetOverride>& preset_overrides(Preset preset);
+// The override of `field` under `preset`, or null when the user's value is used.
+const PresetOverride* preset_override(Preset preset, std::string_view field);
+
+// The configuration `preset` runs with: `user` with every override applied (positional =
+// sinusoidal, causal on, n_kv_heads = n_heads, d_k = d_model), not validated. Random: `user`.
+Config preset_config(const Config& user, Preset preset);
+
 // Mixed cycles previous, self, first, same-word, uniform over the heads (4 heads: one of each of
-// the first four). The configuration is adjusted: positional = sinusoidal, causal on (the
-// patterns are decoder patterns), n_kv_heads = n_heads (each head owns its keys), d_k = d_model
-// (room for the content channel). Throws ConfigError("preset", ...) for d_model < 32 or for
-// cross-attention, and whatever prepare() throws for the rest. Random is make_weights as usual.
+// the first four). The configuration is preset_config(user, preset). Throws
+// ConfigError("preset", ...) for d_model < 32 or for cross-attention, and whatever prepare()
+// throws for the rest. Random is make_weights as usual.
 PresetBuild build_preset(const Config& user, Preset preset);
 
 }  // namespace attnviz

@@ -101,6 +101,41 @@ TEST(HeadPresets, RandomIsTheSeededModel) {
     EXPECT_TRUE(b.head_kinds.empty());
 }
 
+// The controls show what a preset forces from preset_config / preset_overrides: they must name
+// exactly the fields the run changes, and give the values the trace was computed with.
+TEST(HeadPresets, OverridesNameEveryFieldThePresetChanges) {
+    Config user;
+    user.positional = Positional::Alibi;
+    user.causal = false;
+    user.n_kv_heads = 2;
+    user.d_k = 8;
+    EXPECT_TRUE(preset_overrides(Preset::Random).empty());
+    EXPECT_EQ(preset_config(user, Preset::Random), user);
+    for (Preset p : all_presets()) {
+        if (p == Preset::Random) continue;
+        SCOPED_TRACE(std::string(to_string(p)));
+        const Config eff = preset_config(user, p);
+        const Config& ran = build_preset(user, p).inputs.config;
+        EXPECT_EQ(ran.positional, eff.positional);
+        EXPECT_EQ(ran.causal, eff.causal);
+        EXPECT_EQ(ran.n_kv_heads, eff.n_kv_heads);
+        EXPECT_EQ(ran.d_k, eff.d_k);
+        EXPECT_EQ(eff.positional, Positional::Sinusoidal);
+        EXPECT_TRUE(eff.causal);
+        EXPECT_EQ(eff.n_kv_heads, user.n_heads);
+        EXPECT_EQ(eff.d_k, user.d_model);
+        std::vector<std::string> fields;
+        for (const PresetOverride& o : preset_overrides(p)) {
+            fields.emplace_back(o.field);
+            EXPECT_EQ(preset_override(p, o.field), &o);
+            EXPECT_FALSE(o.setting.empty());
+            EXPECT_FALSE(o.reason.empty());
+        }
+        EXPECT_EQ(fields, (std::vector<std::string>{"n_kv_heads", "d_k", "positional", "causal"}));
+        EXPECT_EQ(preset_override(p, "d_v"), nullptr);
+    }
+}
+
 TEST(HeadPresets, ParseAndRefusals) {
     for (Preset p : all_presets()) EXPECT_EQ(parse_preset(to_string(p)), p);
     EXPECT_TRUE(throws_config_error([] { parse_preset("clever"); }, "preset", {"preset=clever", "same-word"}));
