@@ -7,6 +7,15 @@
 
 namespace attnviz {
 
+ViewShortcut view_shortcut(std::size_t index) {
+    ViewShortcut s;
+    s.alt = index >= 10;
+    s.digit = static_cast<int>((index % 10 + 1) % 10);  // 1 … 9, then 0 for the tenth
+    return s;
+}
+
+std::string to_string(const ViewShortcut& s) { return std::string(s.alt ? "Alt+" : "Ctrl+") + std::to_string(s.digit); }
+
 void AppState::edit(const Config& next) {
     if (next == config) return;
     config = next;
@@ -64,6 +73,72 @@ void AppState::prev_stage() {
 }
 
 void AppState::set_stage(Stage s) { stage = s; }
+
+Config AppState::effective_config() const { return preset_config(config, preset); }
+
+std::string AppState::forced_by(std::string_view field) const {
+    const PresetOverride* o = preset_override(preset, field);
+    if (!o) return {};
+    return "set by preset " + std::string(to_string(preset)) + ": " + std::string(o->setting) + " (" +
+           std::string(o->reason) + ").\nChoose preset random to set it yourself.";
+}
+
+namespace {
+
+// Whether core's size rules accept `c` as the preset runs it. An error in a field that has
+// nothing to do with sizes (a bad temperature, say) does not make a head count invalid.
+bool sizes_valid(const Config& c, Preset preset) {
+    try {
+        resolve_sizes(preset_config(c, preset));
+        return true;
+    } catch (const ConfigError& e) {
+        for (std::string_view f : {"d_model", "n_heads", "n_kv_heads", "d_k", "d_v"})
+            if (e.field() == f) return false;
+        return true;
+    }
+}
+
+}  // namespace
+
+bool AppState::step_heads(int direction) {
+    if (direction == 0) return false;
+    const int dir = direction > 0 ? 1 : -1;
+    Config next = config;
+    for (int h = config.n_heads + dir; h >= 1 && h <= Limits::max_heads; h += dir) {
+        next.n_heads = h;
+        if (sizes_valid(next, preset)) {
+            edit(next);
+            return true;
+        }
+    }
+    return false;
+}
+
+bool AppState::step_kv_heads(int direction) {
+    if (direction == 0 || preset_override(preset, "n_kv_heads")) return false;
+    const int dir = direction > 0 ? 1 : -1;
+    // 0 means "as many as the query heads": step from there.
+    const int from = config.n_kv_heads == 0 ? config.n_heads : config.n_kv_heads;
+    Config next = config;
+    for (int kv = from + dir; kv >= 1 && kv <= Limits::max_heads; kv += dir) {
+        next.n_kv_heads = kv;
+        if (sizes_valid(next, preset)) {
+            edit(next);
+            return true;
+        }
+    }
+    return false;
+}
+
+void AppState::cycle_view(int direction) {
+    const auto& all = views();
+    const int count = static_cast<int>(all.size());
+    int at = 0;
+    for (int k = 0; k < count; ++k)
+        if (all[static_cast<std::size_t>(k)].view == view) at = k;
+    const int step = direction > 0 ? 1 : direction < 0 ? -1 : 0;
+    view = all[static_cast<std::size_t>(((at + step) % count + count) % count)].view;
+}
 
 void AppState::select_head(int head) {
     detail_head = std::clamp(head, 0, std::max(0, trace.config.n_heads - 1));

@@ -20,6 +20,15 @@
 
 namespace attnviz {
 
+// The keyboard shortcut of the tab at `index` in views(): Ctrl+1 … Ctrl+9, Ctrl+0 for the first
+// ten, Alt+1 … Alt+9 for the next nine (every view has one; help lists them).
+struct ViewShortcut {
+    bool alt = false;         // Alt instead of Ctrl
+    int digit = 0;            // the digit key, 0 … 9
+};
+ViewShortcut view_shortcut(std::size_t index);
+std::string to_string(const ViewShortcut& s);  // "Ctrl+3", "Alt+1"
+
 // A (query row, key column) pair under the mouse, linked across every visible heatmap.
 struct Hover {
     int query = -1;  // row / query token, -1 none
@@ -80,6 +89,12 @@ struct AppState {
     void next_stage();
     void prev_stage();
     void set_stage(Stage s);
+    // Heads "−" / "+": the next smaller / larger head count (or K/V head count) that core's size
+    // rules accept with the other fields as they are (d_model / h for default widths, kv | h).
+    // Returns false, changing nothing, when there is none.
+    bool step_heads(int direction);
+    bool step_kv_heads(int direction);
+    void cycle_view(int direction);       // next / previous tab, wrapping around
     void select_head(int head);           // clamps into [0, n_heads)
     void set_query(int token);            // clamps into [0, n)
     void set_status(std::string message, bool is_error);
@@ -95,6 +110,13 @@ struct AppState {
     // trace arrives (they index that trace, not the one on screen).
     bool save_session_to(const std::filesystem::path& path);
     bool load_session_from(const std::filesystem::path& path);
+
+    // ---- what runs ----------------------------------------------------------------
+    // The configuration the model runs with: `config` with the preset's overrides applied.
+    Config effective_config() const;
+    // For a field the preset forces ("causal", "positional", "n_kv_heads", "d_k"): a tooltip
+    // naming the preset, what it sets and why. Empty when the user's value is used.
+    std::string forced_by(std::string_view field) const;
 
     // ---- recompute -----------------------------------------------------------------
     struct Computed;  // inputs, weights and trace of one run

@@ -8,6 +8,88 @@
 namespace attnviz {
 namespace {
 
+float measure(std::string_view s) { return ImGui::CalcTextSize(s.data(), s.data() + s.size()).x; }
+
+struct TextBoxEdit {
+    TextBoxState* box;
+    float width;
+};
+
+// After every edit: the text behind the box, wrapped again in place. Soft breaks swap with
+// spaces one for one, so the buffer keeps its length and the cursor its place.
+int rewrap_on_edit(ImGuiInputTextCallbackData* data) {
+    if (data->EventFlag != ImGuiInputTextFlags_CallbackEdit) return 0;
+    auto* e = static_cast<TextBoxEdit*>(data->UserData);
+    const std::string text = unwrap_edit(e->box->wrap, std::string_view(data->Buf, static_cast<std::size_t>(data->BufTextLen)));
+    e->box->wrap = soft_wrap(text, e->width, measure);
+    std::copy(e->box->wrap.shown.begin(), e->box->wrap.shown.end(), data->Buf);
+    data->BufDirty = true;
+    return 0;
+}
+
+// The sentence, word-wrapped so its start never scrolls out of sight; it grows to six lines.
+// Typing (Enter included) edits the text as before, and every keystroke recomputes.
+void text_box(TextBoxState& box, Config& c) {
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float box_w = ImGui::CalcItemWidth();
+    const float width = std::max(20.0f, box_w - 2.0f * style.FramePadding.x - style.ScrollbarSize);
+    // While the box is being edited ImGui keeps its own copy: re-wrap it only through the callback.
+    if (c.text != box.text || (!box.active && width != box.width)) {
+        box.wrap = soft_wrap(c.text, width, measure);
+        box.shown = box.wrap.shown;
+        box.text = c.text;
+        box.width = width;
+    }
+    const int lines = 1 + static_cast<int>(std::count(box.shown.begin(), box.shown.end(), '\n'));
+    const float h = static_cast<float>(std::clamp(lines, 2, 6)) * ImGui::GetTextLineHeight() + 2.0f * style.FramePadding.y;
+    TextBoxEdit edit{&box, width};
+    if (ImGui::InputTextMultiline("text", &box.shown, ImVec2(box_w, h), ImGuiInputTextFlags_CallbackEdit, rewrap_on_edit,
+                                  &edit)) {
+        c.text = unwrap_edit(box.wrap, box.shown);
+        box.text = c.text;
+    }
+    box.active = ImGui::IsItemActive();
+}
+
+// A control the preset may force: drawn disabled with the preset's value and a tooltip naming
+// the preset; otherwise drawn on the user's value. `draw` gets the Config to show and edit.
+template <typename Draw>
+void forceable(const AppState& st, std::string_view field, Config& user, const Config& effective, Draw draw) {
+    const std::string why = st.forced_by(field);  // read once: Begin/EndDisabled must pair
+    if (why.empty()) {
+        draw(user);
+        return;
+    }
+    Config shown = effective;  // edits of a disabled copy go nowhere
+    ImGui::BeginDisabled();
+    ImGui::BeginGroup();
+    draw(shown);
+    ImGui::EndGroup();
+    ImGui::EndDisabled();
+    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", why.c_str());
+}
+
+// An integer field whose −/+ buttons call `step` (typing any value stays possible; core's
+// message then names what is wrong). Laid out like ImGui::InputInt.
+void stepped_int(const char* label, int& value, int& step) {
+    const float button = ImGui::GetFrameHeight();
+    const float gap = ImGui::GetStyle().ItemInnerSpacing.x;
+    ImGui::PushID(label);
+    ImGui::BeginGroup();
+    ImGui::SetNextItemWidth(std::max(1.0f, ImGui::CalcItemWidth() - 2.0f * (button + gap)));
+    ImGui::InputInt("##value", &value, 0, 0);
+    ImGui::PushButtonRepeat(true);
+    ImGui::SameLine(0, gap);
+    if (ImGui::Button("-", ImVec2(button, button))) step = -1;
+    ImGui::SameLine(0, gap);
+    if (ImGui::Button("+", ImVec2(button, button))) step = +1;
+    ImGui::PopButtonRepeat();
+    ImGui::SameLine(0, gap);
+    ImGui::TextUnformatted(label);
+    ImGui::EndGroup();
+    ImGui::PopID();
+}
+
 // Shows core's message under the control whose field it names.
 void field_error(const AppState& st, std::string_view field) {
     if (!st.error.empty() && st.error_field == field) {
@@ -37,10 +119,11 @@ bool combo(const char* label, E& value, const E (&options)[N]) {
 void draw_controls(UiContext& ctx) {
     AppState& st = ctx.state;
     Config c = st.config;
+    const Config effective = st.effective_config();
     ImGui::PushItemWidth(-110);
 
     ImGui::TextDisabled("Input");
-    ImGui::InputTextMultiline("text", &c.text, ImVec2(-110, ImGui::GetTextLineHeight() * 3));
+    text_box(ctx.text_box, c);
     field_error(st, "text");
     static constexpr Tokenization kTok[] = {Tokenization::Word, Tokenization::Char};
     combo("tokenize", c.tokenize, kTok);
@@ -56,12 +139,15 @@ void draw_controls(UiContext& ctx) {
     ImGui::TextDisabled("Sizes");
     ImGui::InputInt("d_model", &c.d_model, 8, 64);
     field_error(st, "d_model");
-    ImGui::InputInt("heads", &c.n_heads);
+    int heads_step = 0, kv_step = 0;
+    stepped_int("heads", c.n_heads, heads_step);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("−/+ step through head counts the other sizes allow");
     field_error(st, "n_heads");
-    ImGui::InputInt("kv heads", &c.n_kv_heads);
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("0 = same as heads (MHA); 1 = MQA; between = GQA");
+    forceable(st, "n_kv_heads", c, effective, [&](Config& k) { stepped_int("kv heads", k.n_kv_heads, kv_step); });
+    if (st.forced_by("n_kv_heads").empty() && ImGui::IsItemHovered())
+        ImGui::SetTooltip("0 = same as heads (MHA); 1 = MQA; between = GQA\n−/+ step through divisors of heads");
     field_error(st, "n_kv_heads");
-    ImGui::InputInt("d_k (0=auto)", &c.d_k);
+    forceable(st, "d_k", c, effective, [](Config& k) { ImGui::InputInt("d_k (0=auto)", &k.d_k); });
     field_error(st, "d_k");
     ImGui::InputInt("d_v (0=auto)", &c.d_v);
     field_error(st, "d_v");
@@ -72,9 +158,9 @@ void draw_controls(UiContext& ctx) {
     ImGui::TextDisabled("Position");
     static constexpr Positional kPos[] = {Positional::None, Positional::Sinusoidal, Positional::Learned,
                                           Positional::Rope, Positional::Alibi};
-    combo("scheme", c.positional, kPos);
+    forceable(st, "positional", c, effective, [](Config& k) { combo("scheme", k.positional, kPos); });
     field_error(st, "positional");
-    if (c.positional == Positional::Rope) {
+    if (effective.positional == Positional::Rope) {
         float base = static_cast<float>(c.rope_base);
         if (ImGui::DragFloat("RoPE base", &base, 100.0f, 2.0f, 1e7f, "%.0f", ImGuiSliderFlags_Logarithmic))
             c.rope_base = base;
@@ -91,7 +177,7 @@ void draw_controls(UiContext& ctx) {
     if (ImGui::DragFloat("temperature", &temp, 0.01f, 0.01f, 100.0f, "%.2f", ImGuiSliderFlags_Logarithmic))
         c.temperature = temp;
     field_error(st, "temperature");
-    ImGui::Checkbox("causal mask", &c.causal);
+    forceable(st, "causal", c, effective, [](Config& k) { ImGui::Checkbox("causal mask", &k.causal); });
     field_error(st, "causal");
     ImGui::InputInt("window (0=off)", &c.window);
     field_error(st, "window");
@@ -102,6 +188,9 @@ void draw_controls(UiContext& ctx) {
     if (!st.error.empty() && st.error_field.empty()) ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", st.error.c_str());
     ImGui::PopItemWidth();
     st.edit(c);
+    // After the edit above, which would otherwise overwrite the step with the older copy.
+    st.step_heads(heads_step);
+    st.step_kv_heads(kv_step);
 
     ImGui::Separator();
     ImGui::TextDisabled("Heads");

@@ -4,6 +4,7 @@
 
 #include "ui/app_state.hpp"
 #include "ui/file_browser.hpp"
+#include "ui/soft_wrap.hpp"
 
 #include "core/cost_model.hpp"
 #include "core/io/session.hpp"
@@ -110,6 +111,15 @@ struct QuizViewState {
     int asked = 0, correct = 0;
 };
 
+// The side bar's text box: the wrapped copy it edits, and the text and width it was wrapped for.
+struct TextBoxState {
+    SoftWrap wrap;
+    std::string shown;                  // the box's buffer (== wrap.shown between edits)
+    std::string text;                   // the Config::text behind `wrap`
+    float width = -1.0f;                // px available for a line when it was wrapped
+    bool active = false;                // the box had the keyboard last frame
+};
+
 struct UiContext {
     UiContext(AppState& s, const HeatmapProgram& p, Fonts f) : state(s), program(p), fonts(f) {}
 
@@ -126,6 +136,7 @@ struct UiContext {
     std::vector<ExampleSession> examples;            // listed when the Examples button is pressed
     std::string examples_error;                      // why there is no list
 
+    TextBoxState text_box;
     TilingViewState tiling;
     SparseViewState sparse;
     CostViewState cost;

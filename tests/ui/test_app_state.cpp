@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -269,6 +270,119 @@ TEST(AppStateDecode, LongTextsAreRefusedWithTheLimitNamed) {
     EXPECT_NE(st.decode.error.find(std::to_string(kMaxDecodeTokens)), std::string::npos) << st.decode.error;
     EXPECT_FALSE(st.decode_step());
     EXPECT_TRUE(st.decode.rows.empty());
+}
+
+
+// Under a designed preset the controls show what runs: the effective config holds the forced
+// values the trace was computed with, and each forced field's tooltip names the preset.
+TEST(AppStatePreset, EffectiveConfigAndForcedFieldsMatchTheRun) {
+    AppState st = ready();
+    EXPECT_TRUE(st.forced_by("causal").empty());
+    EXPECT_EQ(st.effective_config(), st.config);
+    Config c = st.config;
+    c.positional = Positional::Alibi;
+    st.edit(c);
+    st.set_preset(Preset::Mixed);
+    ASSERT_TRUE(st.recompute_now());
+    const Config eff = st.effective_config();
+    EXPECT_FALSE(st.config.causal);  // the user's own value is kept for when the preset goes
+    EXPECT_TRUE(eff.causal);
+    EXPECT_EQ(eff.positional, Positional::Sinusoidal);
+    EXPECT_EQ(eff.d_k, 64);
+    EXPECT_EQ(eff.n_kv_heads, 4);
+    EXPECT_EQ(eff.d_k, st.trace.config.d_k);  // what the status bar shows
+    EXPECT_EQ(eff.n_kv_heads, st.trace.config.n_kv_heads);
+    EXPECT_EQ(eff.causal, st.trace.config.causal);
+    EXPECT_EQ(eff.positional, st.trace.config.positional);
+    for (const char* f : {"causal", "positional", "d_k", "n_kv_heads"}) {
+        SCOPED_TRACE(f);
+        EXPECT_NE(st.forced_by(f).find("preset mixed"), std::string::npos) << st.forced_by(f);
+    }
+    EXPECT_TRUE(st.forced_by("d_v").empty());
+    EXPECT_TRUE(st.forced_by("n_heads").empty());
+    st.set_preset(Preset::Random);
+    EXPECT_EQ(st.effective_config().positional, Positional::Alibi);
+    EXPECT_TRUE(st.forced_by("causal").empty());
+}
+
+// "+" and "−" on heads step through counts core accepts: with d_model 64 and default widths
+// that is the divisors of 64; an explicit kv count must still divide h.
+TEST(AppStateSizes, HeadsStepThroughValidCountsOnly) {
+    AppState st = ready();
+    ASSERT_EQ(st.config.n_heads, 4);
+    EXPECT_TRUE(st.step_heads(+1));
+    EXPECT_EQ(st.config.n_heads, 8);  // not 5: 64 / 5 is no default d_k
+    std::vector<int> seen;
+    while (st.step_heads(+1)) seen.push_back(st.config.n_heads);
+    EXPECT_EQ(seen, (std::vector<int>{16, 32, 64}));
+    while (st.step_heads(-1)) {
+    }
+    EXPECT_EQ(st.config.n_heads, 1);
+    EXPECT_TRUE(st.recompute_now());
+
+    Config c = st.config;
+    c.d_model = 96;
+    c.n_heads = 4;
+    c.n_kv_heads = 2;
+    st.edit(c);
+    EXPECT_TRUE(st.step_heads(+1));
+    EXPECT_EQ(st.config.n_heads, 6);   // 96 / 6 = 16 and 2 divides 6
+    EXPECT_TRUE(st.step_heads(-1));
+    EXPECT_TRUE(st.step_heads(-1));
+    EXPECT_EQ(st.config.n_heads, 2);   // 3 would not share kv = 2
+    EXPECT_FALSE(st.step_heads(-1));   // 1 would not either: nothing changes
+    EXPECT_EQ(st.config.n_heads, 2);
+    ASSERT_TRUE(st.recompute_now());
+
+    // d_k set by hand: the head count no longer needs to divide d_model.
+    c = st.config;
+    c.n_kv_heads = 0;
+    c.d_k = c.d_v = 16;
+    c.n_heads = 4;
+    st.edit(c);
+    EXPECT_TRUE(st.step_heads(+1));
+    EXPECT_EQ(st.config.n_heads, 5);
+}
+
+TEST(AppStateSizes, KvHeadsStepThroughDivisorsOfTheHeads) {
+    Config c;
+    c.n_heads = 12;
+    c.d_model = 96;
+    AppState st = ready(c);
+    EXPECT_FALSE(st.step_kv_heads(+1));  // 0 = 12 already, nothing larger divides 12
+    std::vector<int> seen;
+    while (st.step_kv_heads(-1)) seen.push_back(st.config.n_kv_heads);
+    EXPECT_EQ(seen, (std::vector<int>{6, 4, 3, 2, 1}));
+    EXPECT_TRUE(st.step_kv_heads(+1));
+    EXPECT_EQ(st.config.n_kv_heads, 2);
+    EXPECT_TRUE(st.recompute_now());
+    st.set_preset(Preset::Mixed);       // the preset forces kv = h: the buttons do nothing
+    EXPECT_FALSE(st.step_kv_heads(-1));
+    EXPECT_EQ(st.config.n_kv_heads, 2);
+}
+
+// Every tab has its own shortcut, and cycling visits every tab and wraps around.
+TEST(AppStateViews, EveryViewHasAShortcutAndCyclingReachesAll) {
+    std::vector<std::string> names;
+    for (std::size_t k = 0; k < views().size(); ++k) names.push_back(to_string(view_shortcut(k)));
+    EXPECT_EQ(names.front(), "Ctrl+1");
+    EXPECT_EQ(names[9], "Ctrl+0");
+    EXPECT_EQ(names[10], "Alt+1");
+    EXPECT_EQ(names.back(), "Alt+" + std::to_string(views().size() - 10));
+    std::vector<std::string> sorted = names;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    AppState st;
+    st.view = View::Pipeline;
+    std::vector<View> order;
+    for (std::size_t k = 0; k < views().size(); ++k) {
+        st.cycle_view(+1);
+        order.push_back(st.view);
+    }
+    EXPECT_EQ(order.back(), View::Pipeline);
+    EXPECT_EQ(order.front(), View::Heads);
+    st.cycle_view(-1);
+    EXPECT_EQ(st.view, View::Quiz);
 }
 
 }  // namespace
