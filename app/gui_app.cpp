@@ -54,13 +54,16 @@ void handle_shortcuts(UiContext& ctx, bool& help, bool& want_screenshot) {
     if (ImGui::IsKeyPressed(GLFW_KEY_F1)) help = !help;
     if (ImGui::IsKeyPressed(GLFW_KEY_F12)) want_screenshot = true;
     if (io.WantTextInput) return;  // typing in a field: arrows and digits belong to it
-    if (io.KeyCtrl) {
-        // Ctrl+1 … Ctrl+9, Ctrl+0: the first ten tabs.
-        const int keys[] = {GLFW_KEY_1, GLFW_KEY_2, GLFW_KEY_3, GLFW_KEY_4, GLFW_KEY_5,
-                            GLFW_KEY_6, GLFW_KEY_7, GLFW_KEY_8, GLFW_KEY_9, GLFW_KEY_0};
-        const std::size_t count = std::min<std::size_t>(10, views().size());
-        for (std::size_t v = 0; v < count; ++v)
-            if (ImGui::IsKeyPressed(keys[v])) st.view = views()[v].view;
+    if (io.KeyCtrl || io.KeyAlt) {
+        // Every tab has a digit (view_shortcut): Ctrl+1 … Ctrl+9, Ctrl+0, then Alt+1 … for the rest.
+        for (std::size_t v = 0; v < views().size(); ++v) {
+            const ViewShortcut key = view_shortcut(v);
+            const bool modifier = key.alt ? io.KeyAlt && !io.KeyCtrl : io.KeyCtrl && !io.KeyAlt;
+            if (modifier && ImGui::IsKeyPressed(GLFW_KEY_0 + key.digit)) st.view = views()[v].view;
+        }
+        // Ctrl+PageDown / Ctrl+PageUp walk the tabs, as in browsers (Ctrl+Tab is ImGui's window switcher).
+        if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_PAGE_DOWN)) st.cycle_view(+1);
+        if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_PAGE_UP)) st.cycle_view(-1);
         return;
     }
     // ←/→ step whatever the view steps: tiles in the Tiling view, stages everywhere else.
@@ -98,13 +101,24 @@ void draw_main_window(UiContext& ctx, float fps, View& shown_view) {
     ImGui::SameLine();
     ImGui::BeginChild("main", ImVec2(0, -status_h), false);
     draw_token_strip(ctx);
+    // The active tab stands out, focused or not: dark idle tabs, a saturated active one (and the
+    // bar's rule under it); the Positional view's own tab bar inside gets the same look.
+    const ImVec4 idle(0.13f, 0.16f, 0.21f, 1.0f), active(0.20f, 0.50f, 0.92f, 1.0f);
+    ImGui::PushStyleColor(ImGuiCol_Tab, idle);
+    ImGui::PushStyleColor(ImGuiCol_TabUnfocused, idle);
+    ImGui::PushStyleColor(ImGuiCol_TabHovered, ImVec4(0.28f, 0.40f, 0.58f, 1.0f));
+    ImGui::PushStyleColor(ImGuiCol_TabActive, active);
+    ImGui::PushStyleColor(ImGuiCol_TabUnfocusedActive, active);
     if (ImGui::BeginTabBar("views")) {
-        for (const ViewInfo& info : views()) {
+        for (std::size_t index = 0; index < views().size(); ++index) {
+            const ViewInfo& info = views()[index];
             const View v = info.view;
             const std::string name(info.title);
             // A view chosen by shortcut or flag selects its tab once; clicks select as usual.
             const ImGuiTabItemFlags flags = (st.view == v && shown_view != v) ? ImGuiTabItemFlags_SetSelected : 0;
-            if (ImGui::BeginTabItem(name.c_str(), nullptr, flags)) {
+            const bool open = ImGui::BeginTabItem(name.c_str(), nullptr, flags);
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s  (%s)", name.c_str(), to_string(view_shortcut(index)).c_str());
+            if (open) {
                 if (shown_view == st.view || flags) st.view = v;
                 shown_view = v;
                 ImGui::BeginChild("view", ImVec2(0, 0), false);
@@ -129,6 +143,7 @@ void draw_main_window(UiContext& ctx, float fps, View& shown_view) {
         }
         ImGui::EndTabBar();
     }
+    ImGui::PopStyleColor(5);
     ImGui::EndChild();
     ImGui::Separator();
     draw_status_bar(ctx, fps);

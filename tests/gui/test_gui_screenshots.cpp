@@ -151,6 +151,21 @@ TEST(GuiScreenshot, CausalWeightsPutTheOneLeftOfTheHatchedCells) {
     EXPECT_LT(hatch_left, 4) << "hatched pixels left of the weight-1 cell (a stray anti-aliased label pixel may match)";
 }
 
+// The active tab has its own saturated colour (ImGuiCol_TabActive in app/gui_app.cpp, also the
+// rule under the tab bar), whether or not the window has focus: visible at a glance.
+TEST(GuiScreenshot, ActiveTabStandsOut) {
+    const Shot s = screenshot("tab_active", "--view quiz --width 1024 --height 700");
+    ASSERT_EQ(s.exit_code, 0);
+    ASSERT_NE(s.pixels, nullptr);
+    int active = 0;
+    for (int y = 0; y < 120; ++y)
+        for (int x = 0; x < s.width; ++x) {
+            const auto p = s.at(x, y);
+            if (std::abs(p[0] - 51) <= 4 && std::abs(p[1] - 128) <= 4 && std::abs(p[2] - 235) <= 4) ++active;
+        }
+    EXPECT_GT(active, 600);
+}
+
 TEST(GuiScreenshot, InvalidFlagsExitTwoWithoutAWindow) {
     const Shot s = screenshot("invalid", "--heads 8 --kv-heads 3");
     EXPECT_EQ(s.exit_code, 2);
