@@ -34,7 +34,7 @@ void refresh(CostViewState& v) {
 void row(const char* label, const PassCost& p, const char* note_text) {
     ImGui::TableNextRow();
     ImGui::TableNextColumn();
-    ImGui::TextUnformatted(label);
+    ImGui::TextWrapped("%s", label);
     ImGui::TableNextColumn();
     ImGui::TextUnformatted((count_text(p.flops) + "FLOP").c_str());
     ImGui::TableNextColumn();
@@ -42,7 +42,7 @@ void row(const char* label, const PassCost& p, const char* note_text) {
     ImGui::TableNextColumn();
     ImGui::Text("%.3g FLOP/B", p.intensity());
     ImGui::TableNextColumn();
-    ImGui::TextDisabled("%s", note_text);
+    caption(note_text);
 }
 
 }  // namespace
@@ -64,28 +64,41 @@ void draw_cost_view(UiContext& ctx) {
             if (ImGui::Selectable(presets[static_cast<std::size_t>(k)].name.c_str(), k == v.preset)) v.preset = k;
         ImGui::EndCombo();
     }
-    ImGui::SameLine();
     int log2_context = static_cast<int>(std::round(std::log2(static_cast<double>(std::max<long long>(v.workload.context, 1)))));
+    // The context is written beside the slider, not inside it, where the handle would cover it.
+    const float inner = ImGui::GetStyle().ItemInnerSpacing.x;
+    flow(160 + inner + text_width("context 1048576 tokens"));
     ImGui::SetNextItemWidth(160);
-    if (ImGui::SliderInt("context", &log2_context, 7, 20, format("%lld tokens", 1LL << log2_context).c_str()))
-        v.workload.context = 1LL << log2_context;
-    ImGui::SameLine();
+    if (ImGui::SliderInt("##context", &log2_context, 7, 20, "")) v.workload.context = 1LL << log2_context;
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("powers of two from 128 to 1048576 tokens");
+    ImGui::SameLine(0, inner);
+    ImGui::TextUnformatted(format("context %lld tokens", v.workload.context).c_str());
+    flow(field_width(100, "batch"));
     ImGui::SetNextItemWidth(100);
     ImGui::SliderInt("batch", &v.workload.batch, 1, 64);
-    for (Precision p : {Precision::Fp32, Precision::Fp16, Precision::Bf16, Precision::Int8}) {
-        ImGui::SameLine();
+    // The precisions wrap as one group.
+    const Precision precisions[] = {Precision::Fp32, Precision::Fp16, Precision::Bf16, Precision::Int8};
+    float group = 0.0f;
+    for (Precision p : precisions) group += radio_width(std::string(to_string(p)).c_str()) + ImGui::GetStyle().ItemSpacing.x;
+    flow(group);
+    bool first = true;
+    for (Precision p : precisions) {
+        if (!first) ImGui::SameLine();
+        first = false;
         if (ImGui::RadioButton(std::string(to_string(p)).c_str(), v.workload.precision == p)) v.workload.precision = p;
     }
     refresh(v);
     const ModelShape& m = v.workload.model;
-    ImGui::TextDisabled("%d layers · %d query heads · %d K/V heads · d_head %d · d_model %d   source: %s", m.layers,
-                        m.heads, m.kv_heads, m.d_head, m.d_model, m.source.c_str());
+    caption(format("%d layers · %d query heads · %d K/V heads · d_head %d · d_model %d   source: %s", m.layers, m.heads,
+                   m.kv_heads, m.d_head, m.d_model, m.source.c_str()));
 
     const CostReport r = cost(v.workload);
     ImGui::PushFont(ctx.fonts.title);
+    ImGui::PushTextWrapPos(0);
     ImGui::Text("KV cache = 2 · L · B · T · kv · d_head · bytes = 2 · %d · %d · %lld · %d · %d · %d = %s", m.layers,
                 v.workload.batch, v.workload.context, m.kv_heads, m.d_head, bytes_per_element(v.workload.precision),
                 bytes_text(r.kv_cache_bytes).c_str());
+    ImGui::PopTextWrapPos();
     ImGui::PopFont();
     ImGui::TextDisabled("%s per token of context; with MHA (kv = %d) it would be %s, with MQA %s",
                         bytes_text(r.kv_cache_bytes_per_token).c_str(), m.heads,
@@ -94,8 +107,10 @@ void draw_cost_view(UiContext& ctx) {
 
     const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
     if (ImGui::BeginTable("passes", 5, flags)) {
-        for (const char* h : {"pass (attention blocks, all layers)", "compute", "memory traffic", "intensity", ""})
-            ImGui::TableSetupColumn(h);
+        // The numbers keep their width; the two text columns share the rest and wrap.
+        ImGui::TableSetupColumn("pass (attention blocks, all layers)", ImGuiTableColumnFlags_WidthStretch, 1.2f);
+        for (const char* h : {"compute", "memory traffic", "intensity"}) ImGui::TableSetupColumn(h, ImGuiTableColumnFlags_WidthFixed);
+        ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthStretch, 1.0f);
         ImGui::TableHeadersRow();
         row("prefill: T prompt tokens at once", r.prefill, "compute-bound: sets time to first token");
         row("decode: 1 token, KV cache read", r.decode_cached, "memory-bound: sets time per output token");

@@ -29,10 +29,11 @@ void sharing_buttons(AppState& st) {
     if (h >= 4 && h % 2 == 0) choices.push_back({"GQA", h / 2});
     if (h > 1) choices.push_back({"MQA", 1});
     for (const Choice& ch : choices) {
-        ImGui::SameLine();
+        const std::string label = format("%s (kv = %d)", ch.name, ch.kv);
+        flow(button_width(label.c_str()));
         const bool on = c.n_kv_heads == ch.kv;
         if (on) ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.85f, 0.55f, 0.15f, 1));
-        if (ImGui::Button(format("%s (kv = %d)", ch.name, ch.kv).c_str())) {
+        if (ImGui::Button(label.c_str())) {
             Config next = st.config;
             next.n_kv_heads = ch.kv;
             st.edit(next);
@@ -71,7 +72,9 @@ void draw_decode_view(UiContext& ctx) {
     if (dec.done()) ImGui::EndDisabled();
     ImGui::SameLine();
     if (ImGui::Button("Reset")) st.decode_reset(d.prefill);
-    ImGui::SameLine();
+    // The label wraps with the first button, so it never ends a line on its own.
+    flow(text_width("  K/V sharing:") + ImGui::GetStyle().ItemSpacing.x +
+         button_width(format("MHA (kv = %d)", c.n_heads).c_str()));
     ImGui::TextDisabled("  K/V sharing:");
     sharing_buttons(st);
 

@@ -38,10 +38,11 @@ void draw_edit_view(UiContext& ctx) {
     }
     v.row = std::clamp(v.row, 0, static_cast<int>(m->rows()) - 1);
     v.col = std::clamp(v.col, 0, static_cast<int>(m->cols()) - 1);
-    ImGui::SameLine();
+    const char* row_label = target == EditTarget::Embedding ? "token" : "row";
+    flow(field_width(110, row_label));
     ImGui::SetNextItemWidth(110);
-    ImGui::InputInt(target == EditTarget::Embedding ? "token" : "row", &v.row);
-    ImGui::SameLine();
+    ImGui::InputInt(row_label, &v.row);
+    flow(field_width(110, "col"));
     ImGui::SetNextItemWidth(110);
     ImGui::InputInt("col", &v.col);
     v.row = std::clamp(v.row, 0, static_cast<int>(m->rows()) - 1);
@@ -52,10 +53,10 @@ void draw_edit_view(UiContext& ctx) {
         v.selection = selection;
         v.value = current;
     }
-    ImGui::SameLine();
+    flow(field_width(120, "value"));
     ImGui::SetNextItemWidth(120);
     ImGui::InputFloat("value", &v.value, 0.1f, 1.0f, "%.4f");
-    ImGui::SameLine();
+    flow(button_width("Set"));
     if (ImGui::Button("Set")) {
         CellEdit e;
         e.target = target;
@@ -65,9 +66,10 @@ void draw_edit_view(UiContext& ctx) {
         else e.row = v.row;
         st.set_edit(e);
     }
-    ImGui::SameLine();
-    ImGui::TextDisabled("now %.4f  [%s %d, %s %d]", static_cast<double>(current), rows_are.c_str(), v.row,
-                        cols_are.c_str(), v.col);
+    const std::string now = format("now %.4f  [%s %d, %s %d]", static_cast<double>(current), rows_are.c_str(), v.row,
+                                   cols_are.c_str(), v.col);
+    flow(text_width(now.c_str()));
+    ImGui::TextDisabled("%s", now.c_str());
     if (!st.error.empty() && st.error_field == "edit") note(ImVec4(1, 0.45f, 0.4f, 1), st.error);
 
     // The edits so far, each removable on its own.
@@ -75,12 +77,12 @@ void draw_edit_view(UiContext& ctx) {
         ImGui::TextDisabled("edits:");
         for (std::size_t k = 0; k < st.edits.size(); ++k) {
             const CellEdit& e = st.edits[k];
-            ImGui::SameLine();
             const std::string label =
                 std::string(to_string(e.target)) +
                 (e.target == EditTarget::Embedding ? "['" + e.token + "'][" + std::to_string(e.col) + "]"
                                                    : "[" + std::to_string(e.row) + "][" + std::to_string(e.col) + "]") +
                 " = " + num(e.value, "%.3g") + "  ×##edit" + std::to_string(k);
+            flow(button_width(label.c_str()));
             if (ImGui::SmallButton(label.c_str())) {
                 std::vector<CellEdit> rest = st.edits;
                 rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(k));

@@ -81,7 +81,13 @@ bool draw_heatmap(UiContext& ctx, const HeatmapSpec& spec, ImVec2 size) {
     const int rows = static_cast<int>(spec.values.rows()), cols = static_cast<int>(spec.values.cols());
     ImGui::PushID(spec.id.c_str());
     ImGui::BeginGroup();
+    // The title wraps inside the panel (beside its button) instead of running into the next one.
+    const float line = ImGui::GetTextLineHeight();
+    const float save_w = ImGui::CalcTextSize("Save PNG").x + 2.0f * ImGui::GetStyle().FramePadding.x;
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + std::max(60.0f, size.x - save_w - ImGui::GetStyle().ItemSpacing.x));
     ImGui::TextUnformatted(spec.title.c_str());
+    ImGui::PopTextWrapPos();
+    const float title_extra = std::max(0.0f, ImGui::GetItemRectSize().y - line);
     ImGui::SameLine();
     if (ImGui::SmallButton("Save PNG")) save_heatmap_png(ctx, spec);
     if (rows == 0 || cols == 0) {
@@ -91,7 +97,6 @@ bool draw_heatmap(UiContext& ctx, const HeatmapSpec& spec, ImVec2 size) {
         return false;
     }
 
-    const float line = ImGui::GetTextLineHeight();
     float label_w = 28.0f;
     if (spec.row_labels) {
         float widest = 0.0f;
@@ -102,10 +107,12 @@ bool draw_heatmap(UiContext& ctx, const HeatmapSpec& spec, ImVec2 size) {
     // Two staggered lines of column labels, so each label may be two cells wide.
     const float top_h = 2.0f * line + 4.0f;
     const float avail_w = std::max(40.0f, size.x - label_w - kBarGap - kBarWidth - kBarLabel);
-    const float avail_h = std::max(40.0f, size.y - top_h - line * 2.2f);
-    // Square cells: a weight matrix should look like a matrix, not a stretched bar.
+    const float avail_h = std::max(40.0f, size.y - top_h - line * 2.2f - title_extra);
+    // Square cells: a weight matrix should look like a matrix, not a stretched bar. Tall rows
+    // grow up to a text line where there is room, so that every row carries its label.
     const float cell = std::max(1.0f, std::min(avail_w / cols, avail_h / rows));
-    const ImVec2 grid(cell * cols, cell * rows);
+    const float cell_h = spec.tall_rows ? std::max(cell, std::min(line + 1.0f, avail_h / rows)) : cell;
+    const ImVec2 grid(cell * cols, cell_h * rows);
 
     ImVec2 origin = ImGui::GetCursorScreenPos();
     ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -118,7 +125,7 @@ bool draw_heatmap(UiContext& ctx, const HeatmapSpec& spec, ImVec2 size) {
     const float min_col_label = ImGui::CalcTextSize("000").x + 4.0f;
     const int col_step = std::max({1, static_cast<int>(std::ceil(cols / 40.0)),
                                    static_cast<int>(std::ceil(min_col_label / (2.0f * cell)))});
-    const int row_step = std::max({1, static_cast<int>(std::ceil(rows / 40.0)), static_cast<int>(std::ceil(line / cell))});
+    const int row_step = std::max({1, static_cast<int>(std::ceil(rows / 40.0)), static_cast<int>(std::ceil(line / cell_h))});
     // A token cut to "t…" says nothing: when any sampled column label would be cut that far, the
     // whole axis shows indices (one style per axis), which the tooltip and the strip resolve.
     const float slot = 2 * cell * col_step - 4;
@@ -145,7 +152,7 @@ bool draw_heatmap(UiContext& ctx, const HeatmapSpec& spec, ImVec2 size) {
                                   : std::to_string(i);
         const float w = ImGui::CalcTextSize(s.c_str()).x;
         const bool hot = spec.rows_are_tokens && st.hover.query == i;
-        dl->AddText(ImVec2(g0.x - w - 4, g0.y + i * cell + (cell * row_step - line) * 0.5f), hot ? ink : dim,
+        dl->AddText(ImVec2(g0.x - w - 4, g0.y + i * cell_h + (cell_h * row_step - line) * 0.5f), hot ? ink : dim,
                     s.c_str());
     }
 
@@ -160,7 +167,7 @@ bool draw_heatmap(UiContext& ctx, const HeatmapSpec& spec, ImVec2 size) {
     // Linked highlight: the hovered token's row and column, in every panel at once.
     const ImU32 hl = IM_COL32(255, 255, 255, 200);
     if (spec.rows_are_tokens && st.hover.query >= 0 && st.hover.query < rows) {
-        dl->AddRect(ImVec2(g0.x, g0.y + st.hover.query * cell), ImVec2(g0.x + grid.x, g0.y + (st.hover.query + 1) * cell),
+        dl->AddRect(ImVec2(g0.x, g0.y + st.hover.query * cell_h), ImVec2(g0.x + grid.x, g0.y + (st.hover.query + 1) * cell_h),
                     hl, 0, 0, 2.0f);
     }
     if (spec.cols_are_tokens && st.hover.key >= 0 && st.hover.key < cols) {
@@ -169,7 +176,7 @@ bool draw_heatmap(UiContext& ctx, const HeatmapSpec& spec, ImVec2 size) {
     }
     if (spec.outline.r1 > spec.outline.r0 && spec.outline.c1 > spec.outline.c0) {
         const CellRect& o = spec.outline;
-        dl->AddRect(ImVec2(g0.x + o.c0 * cell, g0.y + o.r0 * cell), ImVec2(g0.x + o.c1 * cell, g0.y + o.r1 * cell),
+        dl->AddRect(ImVec2(g0.x + o.c0 * cell, g0.y + o.r0 * cell_h), ImVec2(g0.x + o.c1 * cell, g0.y + o.r1 * cell_h),
                     IM_COL32(255, 140, 40, 255), 0, 0, 3.0f);
     }
     draw_colour_bar(dl, ImVec2(g0.x + grid.x + kBarGap, g0.y), std::max(grid.y, 40.0f), spec.look);
@@ -177,7 +184,7 @@ bool draw_heatmap(UiContext& ctx, const HeatmapSpec& spec, ImVec2 size) {
     if (hovered) {
         const ImVec2 mp = ImGui::GetIO().MousePos;
         const int j = std::clamp(static_cast<int>((mp.x - g0.x) / cell), 0, cols - 1);
-        const int i = std::clamp(static_cast<int>((mp.y - g0.y) / cell), 0, rows - 1);
+        const int i = std::clamp(static_cast<int>((mp.y - g0.y) / cell_h), 0, rows - 1);
         if (spec.rows_are_tokens) ctx.frame_hover.query = i;
         if (spec.cols_are_tokens) ctx.frame_hover.key = j;
         ImGui::BeginTooltip();

@@ -34,6 +34,9 @@ struct HeatmapSpec {
     std::function<std::string(int, int)> explain;
     std::uint64_t data_key = 0;                       // changes whenever values / mask change
     CellRect outline;                                 // drawn as a thick orange frame (e.g. a tile)
+    bool tall_rows = false;                           // rows may be taller than wide (up to a text
+                                                      // line) so every row is labelled: token × feature
+
 };
 
 // Draws within `size` (the whole panel, labels included). Returns true when hovered.

@@ -54,14 +54,11 @@ void refresh(UiContext& ctx) {
     v.rope_weights = to_matrix(v.lab.weights_rope);
     v.sinusoidal_weights = to_matrix(v.lab.weights_sinusoidal);
     v.alibi_weights = to_matrix(v.lab.weights_alibi);
-    // Causal rows; past L the learned head has no row to read: hatched.
-    const int T = v.max_length, L = v.trained_length;
-    v.learned_mask = MatRM::Zero(T, T);
+    // Causal rows. Past L the learned head still has weights (spread out: nothing to match), as
+    // its line plot shows them: those rows are framed, not hatched.
+    const int T = v.max_length;
     v.causal_mask = MatRM::Zero(T, T);
-    for (int i = 0; i < T; ++i) {
-        v.causal_mask.row(i).head(i + 1).setOnes();
-        for (int j = 0; j <= i; ++j) v.learned_mask(i, j) = (i <= L && j < L) ? 1.0f : 0.0f;
-    }
+    for (int i = 0; i < T; ++i) v.causal_mask.row(i).head(i + 1).setOnes();
 }
 
 }  // namespace
@@ -79,10 +76,10 @@ void draw_length_view(UiContext& ctx) {
             "built in.");
     ImGui::SetNextItemWidth(140);
     ImGui::SliderInt("trained length L", &v.trained_length, 4, 64);
-    ImGui::SameLine();
+    flow(field_width(140, "longest sequence"));
     ImGui::SetNextItemWidth(140);
     ImGui::SliderInt("longest sequence", &v.max_length, v.trained_length + 1, 256);
-    ImGui::SameLine();
+    flow(field_width(180, "second RoPE base"));
     ImGui::SetNextItemWidth(180);
     ImGui::SliderFloat("second RoPE base", &v.long_base, 1000.0f, 1e6f, "%.0f", ImGuiSliderFlags_Logarithmic);
     v.max_length = std::max(v.max_length, v.trained_length + 1);
@@ -129,8 +126,12 @@ void draw_length_view(UiContext& ctx) {
         return s;
     };
     const float quarter = (w - 3 * gap) / 4;
-    draw_heatmap(ctx, spec("length_learned", "learned (hatched: masked or no trained row)", v.learned_weights, &v.learned_mask),
-                 ImVec2(quarter, h));
+    // Queries t > L read q_t = P(t − 1) from a table of L rows that has none: framed, where the
+    // plot's learned curve has collapsed.
+    HeatmapSpec learned = spec("length_learned", "learned (framed: t > L)", v.learned_weights,
+                               &v.causal_mask);
+    learned.outline = CellRect{std::min(v.trained_length + 1, T), T, 0, T};
+    draw_heatmap(ctx, learned, ImVec2(quarter, h));
     ImGui::SameLine();
     draw_heatmap(ctx, spec("length_sin", "sinusoidal", v.sinusoidal_weights, &v.causal_mask), ImVec2(quarter, h));
     ImGui::SameLine();

@@ -1,4 +1,5 @@
 #include "ui/trace_panels.hpp"
+#include "ui/view_text.hpp"
 #include "ui/views.hpp"
 
 #include <imgui.h>
@@ -13,23 +14,26 @@ std::string R(long a, long b, long c) {
     return "ℝ^(" + std::to_string(a) + "×" + std::to_string(b) + "×" + std::to_string(c) + ")";
 }
 
+// Prev, the ten stages, Next: a strip that wraps onto more lines when the view is narrow.
 void stepper_bar(AppState& st) {
     if (ImGui::ArrowButton("##prev", ImGuiDir_Left)) st.prev_stage();
-    ImGui::SameLine();
+    const float arrow = text_width("→") + ImGui::GetStyle().ItemSpacing.x;
     for (const StageInfo& s : stages()) {
         const bool current = s.stage == st.stage;
-        if (current) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
         const std::string label = std::to_string(static_cast<int>(s.stage) + 1) + ". " + std::string(s.title);
+        // A stage and the arrow after it move together, so no line starts with an arrow.
+        flow(button_width(label.c_str()) + (s.stage != Stage::Output ? arrow : 0.0f));
+        if (current) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
         if (ImGui::Button(label.c_str())) st.set_stage(s.stage);
         if (current) ImGui::PopStyleColor();
-        ImGui::SameLine();
         if (s.stage != Stage::Output) {
-            ImGui::TextDisabled("→");
             ImGui::SameLine();
+            ImGui::TextDisabled("→");
         }
     }
+    flow(ImGui::GetFrameHeight());
     if (ImGui::ArrowButton("##next", ImGuiDir_Right)) st.next_stage();
-    ImGui::SameLine();
+    flow(text_width("(← / → keys)"));
     ImGui::TextDisabled("(← / → keys)");
 }
 

@@ -81,6 +81,7 @@ void draw_recurrence_view(UiContext& ctx) {
     hs.cols_are_tokens = false;
     hs.col_axis = "unit";
     hs.row_axis = "step t";
+    hs.tall_rows = true;  // 32 unit columns make narrow cells: every step still gets its label
     hs.data_key = key_of({st.generation, 31});
     draw_heatmap(ctx, hs, ImVec2(w_states, h));
     ImGui::SameLine();

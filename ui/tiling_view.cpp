@@ -62,23 +62,26 @@ void draw_tiling_view(UiContext& ctx) {
     const int a = st.detail_head;
     ImGui::SetNextItemWidth(120);
     if (ImGui::SliderInt("Br (query rows)", &v.block_q, 1, std::max(1, t.n))) v.key = ~0ULL;
-    ImGui::SameLine();
+    flow(field_width(120, "Bc (keys)"));
     ImGui::SetNextItemWidth(120);
     if (ImGui::SliderInt("Bc (keys)", &v.block_k, 1, std::max(1, t.m))) v.key = ~0ULL;
-    ImGui::SameLine();
+    flow(field_width(120, "head"));
     ImGui::SetNextItemWidth(120);
     int head = a;
     if (ImGui::SliderInt("head", &head, 0, t.config.n_heads - 1)) st.select_head(head);
     refresh(ctx);
     const int count = static_cast<int>(v.replay.tiles.size());
-    ImGui::SameLine();
+    // The stepper moves as one piece: both arrows and End wrap together.
+    const float spacing = ImGui::GetStyle().ItemSpacing.x;
+    flow(2.0f * (ImGui::GetFrameHeight() + spacing) + button_width("End"));
     if (ImGui::ArrowButton("##prev_tile", ImGuiDir_Left)) v.tile = std::max(0, v.tile - 1);
     ImGui::SameLine();
     if (ImGui::ArrowButton("##next_tile", ImGuiDir_Right)) v.tile = std::min(count, v.tile + 1);
     ImGui::SameLine();
     if (ImGui::Button("End")) v.tile = count;
-    ImGui::SameLine();
-    ImGui::TextDisabled("tile %d of %d  (← / → keys)", v.tile, count);
+    const std::string where = format("tile %d of %d  (← / → keys)", v.tile, count);
+    flow(text_width(where.c_str()));
+    ImGui::TextDisabled("%s", where.c_str());
     refresh(ctx);
 
     const bool finished = v.tile >= count;

@@ -109,6 +109,7 @@ HeatmapSpec features_spec(const AppState& st, const std::string& id, const std::
     s.col_axis = "dim";
     s.cols_are_tokens = false;
     s.rows_are_tokens = tokens != nullptr;
+    s.tall_rows = true;  // one label per token even when the many feature columns make cells small
     s.data_key = key_of(st, 100 + salt, 0);
     return s;
 }

@@ -85,7 +85,7 @@ struct LengthViewState {
     std::vector<float> t, sinusoidal, rope, rope_long, learned, alibi;
     std::vector<float> pairs, wave_short, wave_long;   // log10 wavelength per RoPE pair
     MatRM learned_weights, rope_weights, sinusoidal_weights, alibi_weights;  // [T, T]
-    MatRM learned_mask, causal_mask;                                         // [T, T]
+    MatRM causal_mask;                                                       // [T, T]
 };
 
 // The weight editor: which matrix, the selected cell and the value being typed.

@@ -50,6 +50,23 @@ float heatmap_width(int rows, int cols, float height) {
     return cell * static_cast<float>(cols) + 120.0f;
 }
 
+void flow(float item_width) {
+    const float next_x = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x;
+    const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+    if (next_x + item_width <= right) ImGui::SameLine();
+}
+
+float text_width(const char* text) { return ImGui::CalcTextSize(text, nullptr, true).x; }
+
+float button_width(const char* label) { return text_width(label) + 2.0f * ImGui::GetStyle().FramePadding.x; }
+
+float field_width(float width, const char* label) {
+    const float shown = text_width(label);
+    return width + (shown > 0.0f ? ImGui::GetStyle().ItemInnerSpacing.x + shown : 0.0f);
+}
+
+float radio_width(const char* label) { return field_width(ImGui::GetFrameHeight(), label); }
+
 float remaining_height() { return std::max(60.0f, ImGui::GetContentRegionAvail().y); }
 
 std::uint64_t key_of(std::initializer_list<std::uint64_t> parts) {

@@ -39,6 +39,15 @@ float heatmap_width(int rows, int cols, float height);
 // The height left in the current region (at least 60 px).
 float remaining_height();
 
+// Toolbars that wrap instead of running off a small window: call flow(width of the next item)
+// before each item after the first; it stays on the line when the item fits, else starts a new
+// one. The widths below are what ImGui will lay the item out with (the label's "##" part hidden).
+void flow(float item_width);
+float text_width(const char* text);
+float button_width(const char* label);                  // Button or SmallButton
+float field_width(float width, const char* label);      // SetNextItemWidth(width) + its label
+float radio_width(const char* label);                   // RadioButton, Checkbox
+
 // A texture-cache key from several parts (generation, head, version, …).
 std::uint64_t key_of(std::initializer_list<std::uint64_t> parts);
 inline std::uint64_t u64(int v) { return static_cast<std::uint64_t>(static_cast<std::int64_t>(v)); }

@@ -4,6 +4,7 @@
 
 #include <stb_image.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <filesystem>
@@ -164,6 +165,71 @@ TEST(GuiScreenshot, ActiveTabStandsOut) {
             if (std::abs(p[0] - 51) <= 4 && std::abs(p[1] - 128) <= 4 && std::abs(p[2] - 235) <= 4) ++active;
         }
     EXPECT_GT(active, 600);
+}
+
+// Pixels within `tol` of `rgb` inside [x0, x1) × [y0, y1).
+int count_in(const Shot& s, std::array<int, 3> rgb, int tol, int x0, int y0, int x1, int y1) {
+    int n = 0;
+    for (int y = std::max(0, y0); y < std::min(s.height, y1); ++y)
+        for (int x = std::max(0, x0); x < std::min(s.width, x1); ++x) {
+            const auto p = s.at(x, y);
+            if (std::abs(p[0] - rgb[0]) <= tol && std::abs(p[1] - rgb[1]) <= tol && std::abs(p[2] - rgb[2]) <= tol) ++n;
+        }
+    return n;
+}
+
+// At 1024 × 700 the toolbars wrap instead of running off the window: the last stage button,
+// the MQA button and the precision radio buttons are on screen, each found by its colour.
+TEST(GuiScreenshot, ToolbarsWrapAtSmallWindows) {
+    constexpr std::array<int, 3> kButtonActive = {15, 135, 250};  // ImGui dark style, the current stage
+    constexpr std::array<int, 3> kSharingOn = {217, 140, 38};     // ui/decode_view.cpp, the chosen K/V sharing
+    constexpr std::array<int, 3> kCheckMark = {66, 150, 250};     // a selected radio button
+    const Shot p = screenshot("small_stage_output", "--stage output --width 1024 --height 700");
+    ASSERT_EQ(p.exit_code, 0);
+    ASSERT_NE(p.pixels, nullptr);
+    EXPECT_GT(count_in(p, kButtonActive, 3, 350, 70, 1024, 180), 200);
+    const Shot d = screenshot("small_decode_mqa", "--view decode --kv-heads 1 --width 1024 --height 700");
+    ASSERT_EQ(d.exit_code, 0);
+    ASSERT_NE(d.pixels, nullptr);
+    EXPECT_GT(count_in(d, kSharingOn, 3, 350, 70, 1024, 250), 200);
+    const Shot c = screenshot("small_cost", "--view cost --width 1024 --height 700");
+    ASSERT_EQ(c.exit_code, 0);
+    ASSERT_NE(c.pixels, nullptr);
+    EXPECT_GT(count_in(c, kCheckMark, 3, 350, 70, 1024, 300), 20);
+}
+
+// The Length lab's learned heatmap agrees with its line plot: rows past the trained length hold
+// (spread-out) weights, so they are not hatched; only the causal triangle is, as in the
+// sinusoidal panel beside it. Panels are the four quarters of the view below the plots.
+TEST(GuiScreenshot, LengthLabHatchesOnlyWhatIsMasked) {
+    const Shot s = screenshot("length_hatch", "--view length");
+    ASSERT_EQ(s.exit_code, 0);
+    ASSERT_NE(s.pixels, nullptr);
+    const int x0 = 356, quarter = (s.width - x0 - 8) / 4;
+    const int learned = count_in(s, kHatchDark, 6, x0, 560, x0 + quarter, s.height);
+    const int sinusoidal = count_in(s, kHatchDark, 6, x0 + quarter, 560, x0 + 2 * quarter, s.height);
+    ASSERT_GT(sinusoidal, 1000);
+    EXPECT_LT(learned, sinusoidal * 5 / 4) << learned << " hatched pixels vs " << sinusoidal;
+}
+
+// Every row of the RNN's hidden states carries its token, also when its 32 columns make the
+// cells smaller than a text line (1024 × 700): six label bands left of the matrix, not three.
+TEST(GuiScreenshot, RnnHeatmapLabelsEveryRow) {
+    const Shot s = screenshot("small_rnn", "--view rnn --width 1024 --height 700");
+    ASSERT_EQ(s.exit_code, 0);
+    ASSERT_NE(s.pixels, nullptr);
+    int bands = 0;
+    bool in_band = false;
+    for (int y = 320; y < 480; ++y) {
+        bool text = false;
+        for (int x = 356; x < 388 && !text; ++x) {
+            const auto p = s.at(x, y);
+            text = p[0] > 90 && std::abs(p[0] - p[1]) < 8 && std::abs(p[1] - p[2]) < 8;  // grey label ink
+        }
+        if (text && !in_band) ++bands;
+        in_band = text;
+    }
+    EXPECT_EQ(bands, 6);
 }
 
 TEST(GuiScreenshot, InvalidFlagsExitTwoWithoutAWindow) {
