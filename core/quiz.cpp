@@ -75,6 +75,8 @@ Question scores_shape(const Trace& t, Rng& rng) {
                std::to_string(g) + " is " + shape({t.m, c.d_k}) + " (one row per key token), so Q Kᵀ is " +
                shape({t.n, c.d_k}) + " · " + shape({c.d_k, t.m}) + " = " + shape({t.n, t.m}) +
                ": one score per (query, key) pair. All heads together: " + shape({c.n_heads, t.n, t.m}) + ".";
+    q.focus = {{QuizTensor::Q, a}, {QuizTensor::K, g}};
+    q.revealed = {{QuizTensor::Q, a}, {QuizTensor::K, g}, {QuizTensor::Scores, a}};
     return q;
 }
 
@@ -90,6 +92,8 @@ Question query_shape(const Trace& t) {
     q.worked = "X W_Q is " + shape({t.n, c.d_model}) + " · " + shape({c.d_model, c.n_heads * c.d_k}) + " = " +
                shape({t.n, c.n_heads * c.d_k}) + "; splitting the columns into " + std::to_string(c.n_heads) +
                " heads gives " + shape({c.n_heads, t.n, c.d_k}) + ", so each head's Q is " + shape({t.n, c.d_k}) + ".";
+    q.focus = {{QuizTensor::X, 0}, {QuizTensor::W_Q, 0}};
+    q.revealed = {{QuizTensor::X, 0}, {QuizTensor::Q, 0}};
     return q;
 }
 
@@ -104,6 +108,10 @@ Question visible(const Trace& t, Rng& rng) {
     q.expected.assign(keys.begin(), keys.end());
     q.worked = mask_rules(t) + "For i = " + std::to_string(i) + " that leaves keys " + list(keys) +
                (keys.empty() ? ": the row is fully masked and its weights are all zero." : ".");
+    // Raw scores exist for every pair; the weights' hatching is the answer.
+    q.focus = {{QuizTensor::Scores, 0}};
+    q.revealed = {{QuizTensor::Weights, 0}};
+    q.focus_query = i;
     return q;
 }
 
@@ -153,6 +161,12 @@ Question weight_from_scores(const Trace& t, Rng& rng) {
     q.worked = "Subtract the max (" + fmt(mx, "%.2f") + ") for stability: exponentials " + fmt(e[0], "%.4f") + ", " +
                fmt(e[1], "%.4f") + ", " + fmt(e[2], "%.4f") + ", sum " + fmt(sum, "%.4f") + ". Weight = " +
                fmt(e[0], "%.4f") + " / " + fmt(sum, "%.4f") + " = " + fmt(q.expected[0], "%.4f") + ".";
+    q.focus = {{QuizTensor::Logits, a}};
+    q.revealed = {{QuizTensor::Logits, a}, {QuizTensor::Weights, a}};
+    if (i >= 0) {
+        q.focus_query = i;
+        q.focus_keys = keys;
+    }
     return q;
 }
 
@@ -174,6 +188,10 @@ Question scaled_score(const Trace& t, Rng& rng) {
                fmt(raw, "%.3f") + " × " + fmt(t.multiplier, "%.5g") + " = " + fmt(q.expected[0], "%.4f") +
                ". With unit-variance q and k entries Var(q·k) = d_k, so ÷√d_k brings the scores back to unit "
                "variance and keeps the softmax out of its saturated, near one-hot regime.";
+    q.focus = {{QuizTensor::Scores, a}};
+    q.revealed = {{QuizTensor::Scores, a}, {QuizTensor::Logits, a}};
+    q.focus_query = i;
+    q.focus_keys = {j};
     return q;
 }
 
@@ -200,6 +218,8 @@ Question shared_kv(const Trace& t, Rng& rng) {
                 : c.n_kv_heads == 1        ? " This is multi-query attention: one K/V head for all."
                                            : " This is grouped-query attention: the KV cache is " +
                                                  std::to_string(group) + "× smaller than with MHA.");
+    q.focus = {{QuizTensor::K, g}, {QuizTensor::V, g}};
+    q.revealed = q.focus;
     return q;
 }
 
@@ -220,6 +240,8 @@ Question projection_params(const Trace& t) {
                shape({c.d_model, c.n_kv_heads * c.d_v}) + " = " + std::to_string(wv) + ", W_O " +
                shape({c.n_heads * c.d_v, c.d_model}) + " = " + std::to_string(wo) + "; total " +
                std::to_string(wq + wk + wv + wo) + ".";
+    q.focus = {{QuizTensor::W_Q, 0}};
+    q.revealed = q.focus;
     return q;
 }
 
@@ -240,6 +262,10 @@ Question argmax_key(const Trace& t, Rng& rng) {
     q.worked = "Row " + std::to_string(i) + " of A_" + std::to_string(a) + " peaks at key " + token(keys, j) +
                " with weight " + fmt(dg.max_weight[static_cast<std::size_t>(i)], "%.3f") +
                ": its logit is the largest in the row, and softmax keeps the order of the logits.";
+    // Reading the head is the exercise: its weights are on show from the start.
+    q.focus = {{QuizTensor::Weights, a}};
+    q.revealed = q.focus;
+    q.focus_query = i;
     return q;
 }
 
@@ -261,6 +287,9 @@ Question kv_cache_bytes_question(Rng& rng) {
                std::to_string(T) + " · " + std::to_string(s.kv_heads) + " · " + std::to_string(s.d_head) + " · 2 = " +
                fmt(bytes, "%.0f") + " bytes = " + fmt(bytes / (1024.0 * 1024.0), "%.0f") +
                " MiB. Only K and V are cached: a past query is never needed again.";
+    // What one layer's cache holds, for the toy model on screen.
+    q.focus = {{QuizTensor::K, 0}, {QuizTensor::V, 0}};
+    q.revealed = q.focus;
     return q;
 }
 

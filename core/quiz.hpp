@@ -34,6 +34,14 @@ enum class AnswerForm {
     Real,      // one number, within `tolerance` (absolute)
 };
 
+// A tensor of the live trace a question is about, for a view to show beside the question.
+enum class QuizTensor { X, W_Q, Q, K, V, Scores, Logits, Weights };
+
+struct QuizFocus {
+    QuizTensor tensor = QuizTensor::Scores;
+    int head = 0;   // query head a (Q, Scores, Logits, Weights) or K/V head g (K, V); unused otherwise
+};
+
 struct Question {
     QuestionKind kind = QuestionKind::ScoresShape;
     AnswerForm form = AnswerForm::Shape;
@@ -42,6 +50,11 @@ struct Question {
     std::vector<double> expected;  // the answer (IndexSet sorted ascending)
     double tolerance = 0.0;        // Real only
     std::string worked;            // the solution, step by step, with this trace's numbers
+    // What to show while the question is open: inputs only, never a picture of the answer.
+    // `revealed` replaces it once answered (e.g. the mask's hatching for "which keys").
+    std::vector<QuizFocus> focus, revealed;
+    int focus_query = -1;          // the query row the question names, -1 none
+    std::vector<int> focus_keys;   // the key columns it names (sorted), empty none
 };
 
 struct Grade {

@@ -87,6 +87,46 @@ TEST(Quiz, WeightFromScoresIsTheSoftmaxOfTheQuotedLogits) {
     EXPECT_FALSE(grade(q, std::to_string(q.expected[0] + 0.02)).correct);
 }
 
+// The quiz view shows the live tensors a question is about: every question names some, with
+// heads, the query row and the key columns inside the trace; what is on show while the question
+// is open never pictures the answer (the weights' hatching for "which keys", the scores for
+// "what shape"), and the named row and cells are the ones the prompt quotes.
+TEST(Quiz, EveryQuestionNamesTheTensorsItIsAbout) {
+    for (const Trace& t : {default_trace(), default_trace(true, 2)}) {
+        for (int kind = 0; kind < kQuestionKindCount; ++kind) {
+            for (std::uint64_t seed = 1; seed < 6; ++seed) {
+                const Question q = make_question(t, static_cast<QuestionKind>(kind), seed);
+                SCOPED_TRACE(q.prompt);
+                ASSERT_FALSE(q.focus.empty());
+                ASSERT_FALSE(q.revealed.empty());
+                for (const auto* list : {&q.focus, &q.revealed})
+                    for (const QuizFocus& f : *list) {
+                        const bool kv = f.tensor == QuizTensor::K || f.tensor == QuizTensor::V;
+                        EXPECT_GE(f.head, 0);
+                        EXPECT_LT(f.head, kv ? t.config.n_kv_heads : t.config.n_heads);
+                    }
+                EXPECT_LT(q.focus_query, t.n);
+                for (int j : q.focus_keys) {
+                    EXPECT_GE(j, 0);
+                    EXPECT_LT(j, t.m);
+                }
+                if (q.focus_query >= 0) EXPECT_NE(q.prompt.find(std::to_string(q.focus_query)), std::string::npos);
+                for (const QuizFocus& f : q.focus) {
+                    if (q.kind == QuestionKind::VisibleKeys) EXPECT_NE(f.tensor, QuizTensor::Weights);
+                    if (q.kind == QuestionKind::ScoresShape) EXPECT_NE(f.tensor, QuizTensor::Scores);
+                    if (q.kind == QuestionKind::QueryShape) EXPECT_NE(f.tensor, QuizTensor::Q);
+                }
+                if (q.kind == QuestionKind::ScaledScore) {
+                    ASSERT_EQ(q.focus_keys.size(), 1u);
+                    EXPECT_NE(q.prompt.find("q_" + std::to_string(q.focus_query) + "·k_" + std::to_string(q.focus_keys[0])),
+                              std::string::npos);
+                }
+                if (q.kind == QuestionKind::VisibleKeys) EXPECT_EQ(q.revealed.front().tensor, QuizTensor::Weights);
+            }
+        }
+    }
+}
+
 TEST(Quiz, ScaledScoreUsesTheTracesMultiplier) {
     const Trace t = default_trace();
     const Question q = make_question(t, QuestionKind::ScaledScore, 4);

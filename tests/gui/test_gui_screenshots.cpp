@@ -104,12 +104,15 @@ TEST(GuiScreenshot, CostViewPlotsTheCacheCurves) {
     EXPECT_GT(count_near(s, {255, 179, 71}, 20), 300);
 }
 
-// Text-only views still render at size; the quiz checks an answer given on the command line.
+// The quiz checks an answer given on the command line and shows the tensors it asks about.
 TEST(GuiScreenshot, QuizAndPresetViewsRender) {
     const Shot q = screenshot("view_quiz", "--view quiz --quiz 3 --quiz-answer 0.3");
     ASSERT_EQ(q.exit_code, 0);
     ASSERT_NE(q.pixels, nullptr);
     EXPECT_EQ(q.width, 1600);
+    // Beside the question: the live tensors it is about (here its logits, and once answered the
+    // weights), not an empty canvas.
+    EXPECT_GT(count_near(q, kDivergingRed, 30) + count_near(q, kDivergingBlue, 30) + count_near(q, kViridisTop, 30), 300);
     // The mixed preset's first-token head puts weight 1 on key 0 in every row: a column of viridis top.
     const Shot h = screenshot("heads_mixed", "--view heads --preset mixed --text 'a b c d e f g h'");
     ASSERT_EQ(h.exit_code, 0);
