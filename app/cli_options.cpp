@@ -17,7 +17,7 @@ ConfigFlags::ConfigFlags(Config base) : defaults(std::move(base)) {
     d_k = c.d_k;
     d_v = c.d_v;
     window = c.window;
-    seed = c.seed;
+    seed = std::to_string(c.seed);
     rope_base = c.rope_base;
     temperature = c.temperature;
     causal = c.causal;
@@ -52,7 +52,7 @@ Config ConfigFlags::to_config() const {
     c.n_kv_heads = kv_heads;
     c.d_k = d_k;
     c.d_v = d_v;
-    c.seed = seed;
+    c.seed = parse_seed("seed", seed);
     c.positional = parse_positional(pos);
     c.rope_base = rope_base;
     c.rope_style = parse_rope_style(rope_style);

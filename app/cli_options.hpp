@@ -13,9 +13,8 @@ namespace attnviz {
 // the messages are core's ("positional=foo must be one of ...").
 struct ConfigFlags {
     Config defaults;
-    std::string text, tokenize, pos, rope_style, scale, padding, source;
+    std::string text, tokenize, pos, rope_style, scale, padding, source, seed;
     int d_model = 0, heads = 0, kv_heads = 0, d_k = 0, d_v = 0, window = 0;
-    std::uint64_t seed = 0;
     double rope_base = 0.0, temperature = 0.0;
     bool causal = false;
 

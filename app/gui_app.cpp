@@ -208,13 +208,19 @@ int run_gui(const GuiOptions& options) {
         ctx.headless = headless_run;
         // Start-up positions for figures: a decode session part-way, a tile of the replay.
         state.decode_reset(options.prefill);
-        for (int k = 0; k < options.decode_steps; ++k) state.decode_step();
+        for (int k = 0; k < options.decode_steps; ++k)
+            if (!state.decode_step()) break;  // finished: the rest of a huge count would spin
         ctx.tiling.block_q = options.block_q;
         ctx.tiling.block_k = options.block_k;
         ctx.tiling.tile = options.tile;
         ctx.quiz.index = options.quiz;
         ctx.quiz.answer = options.quiz_answer;
         ctx.quiz.check_requested = !options.quiz_answer.empty();
+        if (options.session) {
+            state.apply_session(*options.session);
+            ctx.session_path = options.session_path;
+            state.set_status("loaded " + options.session_path.string(), false);
+        }
 
         bool help = false, want_screenshot = false;
         View shown_view = static_cast<View>(-1);

@@ -2,7 +2,11 @@
 #pragma once
 
 #include "core/config.hpp"
+#include "core/io/session.hpp"
 #include "ui/app_state.hpp"
+
+#include <filesystem>
+#include <optional>
 
 #include <string>
 
@@ -25,6 +29,9 @@ struct GuiOptions {
     int quiz = 0;                    // --quiz: Quiz view's question number (from 0)
     std::string quiz_answer;         // --quiz-answer: typed and checked at start
     int bench_frames = 0;            // > 0: measure frame times and keystroke latency, print, exit
+    // --session: read and checked before the window opens; applied over the options above.
+    std::optional<Session> session;
+    std::filesystem::path session_path;
 };
 
 // Returns the process exit code. Throws std::runtime_error when the window or GL cannot start.

@@ -8,6 +8,7 @@
 #include "app/gui_app.hpp"
 #include "app/lab_command.hpp"
 #include "core/io/atomic_file.hpp"
+#include "core/io/session.hpp"
 #include "core/model_setup.hpp"
 
 #include <CLI/CLI.hpp>
@@ -15,6 +16,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <new>
+#include <stdexcept>
 
 namespace {
 
@@ -48,6 +51,8 @@ int try_main(int argc, char** argv) {
     app.add_option("--tile", gui.tile, "Tiling view: tiles already run")->check(CLI::NonNegativeNumber);
     app.add_option("--quiz", gui.quiz, "Quiz view: question number (from 0)")->check(CLI::NonNegativeNumber);
     app.add_option("--quiz-answer", gui.quiz_answer, "Quiz view: an answer typed and checked at start");
+    std::string session_file;
+    app.add_option("--session", session_file, "Open this session file (its settings replace the options above)");
     app.add_option("--bench-frames", gui.bench_frames,
                    "Measure this many frames, then keystroke-to-frame latency; print and exit")
         ->check(CLI::Range(1, 100000));
@@ -84,7 +89,8 @@ int try_main(int argc, char** argv) {
     lab->add_option("--max-length", lab_req.max_length, "extrapolation: longest sequence read")->capture_default_str();
     lab->add_option("--rope-base", lab_req.rope_base, "extrapolation: RoPE base")->capture_default_str();
     lab->add_option("--long-base", lab_req.long_base, "extrapolation: the second, longer RoPE base")->capture_default_str();
-    lab->add_option("--seed", lab_req.seed, "random seed")->capture_default_str();
+    std::string lab_seed = std::to_string(lab_req.seed);
+    lab->add_option("--seed", lab_seed, "random seed (0 to 2^64 - 1)")->capture_default_str();
 
     try {
         app.parse(argc, argv);
@@ -96,6 +102,7 @@ int try_main(int argc, char** argv) {
     if (lab->parsed()) {
         try {
             lab_req.out = lab_out;
+            lab_req.seed = parse_seed("seed", lab_seed);
             std::fputs(run_lab_command(lab_req).c_str(), stdout);
             if (!lab_out.empty()) std::printf("attnviz lab: wrote %s\n", lab_out.c_str());
             return EXIT_SUCCESS;
@@ -141,6 +148,10 @@ int try_main(int argc, char** argv) {
         const auto v = parse_view(view);
         if (!v) throw ConfigError("view", "view=" + view + " must be one of " + view_ids());
         gui.view = *v;
+        if (!session_file.empty()) {
+            gui.session = load_session(session_file);
+            gui.session_path = session_file;
+        }
         if (gui.head >= in.config.n_heads) {
             throw ConfigError("head", "head=" + std::to_string(gui.head) + " must be below n_heads=" +
                                           std::to_string(in.config.n_heads));
@@ -152,6 +163,9 @@ int try_main(int argc, char** argv) {
     } catch (const ConfigError& e) {
         std::fprintf(stderr, "attnviz: %s\n", e.what());
         return kExitBadInput;
+    } catch (const std::runtime_error& e) {  // an unreadable or malformed --session file
+        std::fprintf(stderr, "attnviz: %s\n", e.what());
+        return kExitBadInput;
     }
     return run_gui(gui);
 }
@@ -161,6 +175,15 @@ int try_main(int argc, char** argv) {
 int main(int argc, char** argv) {
     try {
         return try_main(argc, argv);
+    } catch (const std::bad_alloc&) {
+        // std::length_error too: both mean the input asks for more than this machine has.
+        std::fprintf(stderr, "attnviz: out of memory: the input needs more memory than is available; "
+                             "use fewer tokens, a smaller --d-model or fewer heads\n");
+        return attnviz::kExitBadInput;
+    } catch (const std::length_error&) {
+        std::fprintf(stderr, "attnviz: out of memory: the input asks for an array larger than this machine can hold; "
+                             "use fewer tokens, a smaller --d-model or fewer heads\n");
+        return attnviz::kExitBadInput;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "attnviz: %s\n", e.what());
         return EXIT_FAILURE;

@@ -1,6 +1,7 @@
 #include "core/config.hpp"
 
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -27,6 +28,22 @@ void require_range(std::string_view field, int value, int lo, int hi) {
     }
 }
 
+}  // namespace
+
+std::size_t clip_point(std::string_view s, std::size_t max) {
+    if (s.size() <= max) return s.size();
+    std::size_t k = max;
+    while (k > 0 && (static_cast<unsigned char>(s[k]) & 0xc0u) == 0x80u) --k;  // not inside a code point
+    return k;
+}
+
+std::string clip(std::string_view s, std::size_t max) {
+    const std::size_t k = clip_point(s, max);
+    return k == s.size() ? std::string(s) : std::string(s.substr(0, k)) + "…";
+}
+
+namespace {
+
 template <typename E, std::size_t N>
 E parse_enum(std::string_view field, std::string_view s, const std::array<E, N>& values) {
     std::string choices;
@@ -35,7 +52,7 @@ E parse_enum(std::string_view field, std::string_view s, const std::array<E, N>&
         choices += (choices.empty() ? "" : "|") + std::string(to_string(v));
     }
     throw ConfigError(std::string(field),
-                      std::string(field) + "=" + std::string(s) + " must be one of " + choices);
+                      std::string(field) + "=" + clip(s) + " must be one of " + choices);
 }
 
 }  // namespace
@@ -71,9 +88,10 @@ Config resolve_sizes(const Config& in) {
                                            fmt_double(Limits::min_rope_base) + " and " +
                                            fmt_double(Limits::max_rope_base));
     }
-    if (!std::isfinite(c.temperature) || c.temperature <= 0.0 || c.temperature > Limits::max_temperature) {
-        throw ConfigError("temperature", "temperature=" + fmt_double(c.temperature) +
-                                             " must be finite, > 0 and at most " +
+    if (!std::isfinite(c.temperature) || c.temperature < Limits::min_temperature ||
+        c.temperature > Limits::max_temperature) {
+        throw ConfigError("temperature", "temperature=" + fmt_double(c.temperature) + " must be a finite number between " +
+                                             fmt_double(Limits::min_temperature) + " and " +
                                              fmt_double(Limits::max_temperature));
     }
     require_range("window", c.window, 0, Limits::max_tokens);
@@ -156,7 +174,7 @@ std::vector<int> parse_index_list(std::string_view field, std::string_view s) {
         const auto e = item.find_last_not_of(" \t");
         if (b == std::string::npos) {
             if (ss.eof() && out.empty()) break;
-            throw ConfigError(std::string(field), std::string(field) + "=" + std::string(s) +
+            throw ConfigError(std::string(field), std::string(field) + "=" + clip(s) +
                                                       " must be a comma-separated list of token indices");
         }
         item = item.substr(b, e - b + 1);
@@ -168,13 +186,24 @@ std::vector<int> parse_index_list(std::string_view field, std::string_view s) {
             used = 0;
         }
         if (used != item.size() || v < 0 || v > Limits::max_tokens) {
-            throw ConfigError(std::string(field), std::string(field) + ": '" + item +
+            throw ConfigError(std::string(field), std::string(field) + ": '" + clip(item) +
                                                       "' is not a token index (0.." +
                                                       std::to_string(Limits::max_tokens) + ")");
         }
         out.push_back(static_cast<int>(v));
     }
     return out;
+}
+
+std::uint64_t parse_seed(std::string_view field, std::string_view s) {
+    std::uint64_t v = 0;
+    const bool digits = !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (!digits || ec != std::errc() || end != s.data() + s.size()) {
+        throw ConfigError(std::string(field), std::string(field) + "=" + clip(s) +
+                                                  " must be an unsigned 64-bit integer (0 to 18446744073709551615)");
+    }
+    return v;
 }
 
 }  // namespace attnviz

@@ -25,6 +25,9 @@ struct Limits {
     static constexpr int max_heads = 64;
     static constexpr int max_d_head = 1024;      // d_k and d_v
     static constexpr int learned_length = 64;    // trained length of the learned PE table
+    // 1/T is a float multiplier: below ~3e-39 it is infinite. The weights are one-hot long before
+    // 1e-6, and scaled scores of any size the toy model makes stay finite at that bound.
+    static constexpr double min_temperature = 1e-6;
     static constexpr double max_temperature = 1e6;
     static constexpr double min_rope_base = 2.0;
     static constexpr double max_rope_base = 1e9;
@@ -43,7 +46,7 @@ struct Config {
     double rope_base = 10000.0;
     RopeStyle rope_style = RopeStyle::Interleaved;
     ScaleMode scale = ScaleMode::Sqrt;
-    double temperature = 1.0;    // divides the scaled scores; finite and > 0
+    double temperature = 1.0;    // divides the scaled scores; in [min_temperature, max_temperature]
     bool causal = false;
     int window = 0;              // 0: off; w >= 1: key j visible from query i when |i - j| < w
     std::vector<int> padding;    // padded key positions (of the source when cross-attending)
@@ -70,12 +73,20 @@ std::string_view to_string(Tokenization v);
 std::string_view to_string(Positional v);
 std::string_view to_string(RopeStyle v);
 std::string_view to_string(ScaleMode v);
-// Parsers throw ConfigError(field, "field=value must be one of ...").
+// At most `max` bytes of `s`, cut on a UTF-8 code point boundary with "…" appended when cut: how a
+// value the user typed or a file held is quoted in a message (never whole: it may be huge).
+std::string clip(std::string_view s, std::size_t max = 40);
+std::size_t clip_point(std::string_view s, std::size_t max);  // the bytes of `s` that clip() keeps
+
+// Parsers throw ConfigError(field, "field=value must be one of ..."), the value clipped.
 Tokenization parse_tokenization(std::string_view s);
 Positional parse_positional(std::string_view s);
 RopeStyle parse_rope_style(std::string_view s);
 ScaleMode parse_scale(std::string_view s);
 // "0,1, 3" -> {0, 1, 3}; throws ConfigError("padding", ...) on anything else.
 std::vector<int> parse_index_list(std::string_view field, std::string_view s);
+// Decimal digits only, 0 to 2^64 - 1: "-1" and "1e3" are refused rather than wrapped or read as 1.
+// Throws ConfigError(field, ...).
+std::uint64_t parse_seed(std::string_view field, std::string_view s);
 
 }  // namespace attnviz

@@ -158,7 +158,7 @@ const DecodeStep& Decoder::step() {
 DecodeTrace run_decode(const Inputs& in, const Weights& w, int prefill, int steps) {
     Decoder dec(in, w, prefill);
     const int n = static_cast<int>(in.tokens.size());
-    if (steps < 0 || prefill + steps > n) {
+    if (steps < 0 || steps > n - prefill) {  // not prefill + steps: that overflows for steps near INT_MAX
         throw ConfigError("decode_steps", "decode_steps=" + std::to_string(steps) + " with prefill=" +
                                               std::to_string(prefill) + " must satisfy 0 <= steps and prefill + "
                                               "steps <= " + std::to_string(n) + " (the tokens of the text)");

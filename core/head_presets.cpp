@@ -132,7 +132,7 @@ std::string_view to_string(Preset p) {
 Preset parse_preset(std::string_view s) {
     for (Preset p : all_presets())
         if (to_string(p) == s) return p;
-    throw ConfigError("preset", "preset=" + std::string(s) +
+    throw ConfigError("preset", "preset=" + clip(s) +
                                     " must be one of random|mixed|previous|self|first|same-word|uniform");
 }
 

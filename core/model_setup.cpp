@@ -19,7 +19,7 @@ std::string_view to_string(EditTarget t) {
 EditTarget parse_edit_target(std::string_view s) {
     for (EditTarget t : {EditTarget::W_Q, EditTarget::W_K, EditTarget::W_V, EditTarget::W_O, EditTarget::Embedding})
         if (to_string(t) == s) return t;
-    throw ConfigError("edit", "edit target=" + std::string(s) + " must be one of W_Q|W_K|W_V|W_O|embedding");
+    throw ConfigError("edit", "edit target=" + clip(s) + " must be one of W_Q|W_K|W_V|W_O|embedding");
 }
 
 namespace {
@@ -85,6 +85,7 @@ ModelRun run_model(const ModelSpec& spec) {
     r.summary = std::move(b.summary);
     r.edits_applied = apply_edits(r.inputs, r.weights, spec.edits);
     forward_into(r.inputs, r.weights, r.trace);
+    require_finite(r.trace);
     return r;
 }
 

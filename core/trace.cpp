@@ -31,6 +31,62 @@ MatRM Trace::additive_mask() const {
 
 namespace {
 
+// "scores[head 2][3, 4] = inf" for the first non-finite entry, or "" when there is none.
+std::string first_non_finite(const std::string& name, const MatRM& m, int head = -1) {
+    if (m.allFinite()) return "";
+    for (Eigen::Index i = 0; i < m.rows(); ++i)
+        for (Eigen::Index j = 0; j < m.cols(); ++j)
+            if (!std::isfinite(m(i, j))) {
+                return name + (head >= 0 ? "[head " + std::to_string(head) + "]" : "") + "[" + std::to_string(i) + ", " +
+                       std::to_string(j) + "] = " + (std::isnan(m(i, j)) ? "nan" : m(i, j) > 0 ? "inf" : "-inf");
+            }
+    return "";
+}
+
+}  // namespace
+
+void require_finite(const Trace& t) {
+    std::string bad;
+    const auto check = [&](const char* name, const MatRM& m) {
+        if (bad.empty()) bad = first_non_finite(name, m);
+    };
+    const auto check_stack = [&](const char* name, const Stack& s) {
+        for (std::size_t a = 0; a < s.size() && bad.empty(); ++a) bad = first_non_finite(name, s[a], static_cast<int>(a));
+    };
+    check("X", t.X);
+    check("PE", t.PE);
+    check("X_in", t.X_in);
+    check("X_source", t.X_source);
+    check("X_in_source", t.X_in_source);
+    check("W_Q", t.W_Q);
+    check("W_K", t.W_K);
+    check("W_V", t.W_V);
+    check("W_O", t.W_O);
+    check_stack("Q_proj", t.Q_proj);
+    check_stack("Q", t.Q);
+    check_stack("K_proj", t.K_proj);
+    check_stack("K", t.K);
+    check_stack("V", t.V);
+    check_stack("scores", t.scores);
+    if (bad.empty() && !std::isfinite(t.multiplier)) bad = "the score multiplier scale/T";
+    for (int a = 0; a < t.config.n_heads && bad.empty(); ++a)
+        for (int i = 0; i < t.n && bad.empty(); ++i)
+            for (int j = 0; j < t.m && bad.empty(); ++j)
+                if (t.visible(i, j) && !std::isfinite(t.logit(a, i, j)))
+                    bad = "logits[head " + std::to_string(a) + "][" + std::to_string(i) + ", " + std::to_string(j) + "]";
+    check_stack("weights", t.weights);
+    check_stack("head_outputs", t.head_outputs);
+    check("concat", t.concat);
+    check("output", t.output);
+    if (!bad.empty()) {
+        throw ConfigError("trace", "the trace holds a non-finite value at " + bad +
+                                       ": a number overflowed float (lower edited weights or a long text's width, "
+                                       "or raise the temperature)");
+    }
+}
+
+namespace {
+
 NamedTensor flat(std::string name, std::string equation, const MatRM& m) {
     NamedTensor t{std::move(name), std::move(equation), {static_cast<int>(m.rows()), static_cast<int>(m.cols())}, {}};
     t.data.assign(m.data(), m.data() + m.size());

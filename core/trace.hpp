@@ -60,6 +60,12 @@ struct Trace {
     MatRM additive_mask() const;        // [n, m] of 0 / −∞
 };
 
+// README's promise: no NaN or ±∞ anywhere in a trace except the logits of masked cells (and the
+// additive mask that puts them there). Throws ConfigError("trace", ...) naming the first
+// offending tensor, head and cell, so an overflow (huge edited weights, say) is refused before
+// anything is shown or written.
+void require_finite(const Trace& t);
+
 // One tensor flattened row-major, as exporters write it. Non-finite entries mean "masked".
 struct NamedTensor {
     std::string name;

@@ -172,26 +172,29 @@ bool AppState::save_session_to(const std::filesystem::path& path) {
     }
 }
 
+void AppState::apply_session(const Session& s) {
+    edit(s.config);
+    set_preset(s.preset);
+    if (edits != s.edits) {
+        edits = s.edits;
+        dirty = true;
+    }
+    view = s.view;
+    stage = s.stage;
+    // The head and query index the session's trace: applied when that trace is adopted
+    // (now, when it is the one on screen).
+    pending_selection_ = PendingSelection{s.model(), s.head, s.query};
+    if (!dirty && !computing) {
+        detail_head = s.head;
+        query = s.query;
+        pending_selection_.reset();
+        clamp_selection();
+    }
+}
+
 bool AppState::load_session_from(const std::filesystem::path& path) {
     try {
-        const Session s = load_session(path);
-        edit(s.config);
-        set_preset(s.preset);
-        if (edits != s.edits) {
-            edits = s.edits;
-            dirty = true;
-        }
-        view = s.view;
-        stage = s.stage;
-        // The head and query index the session's trace: applied when that trace is adopted
-        // (now, when it is the one on screen).
-        pending_selection_ = PendingSelection{s.model(), s.head, s.query};
-        if (!dirty && !computing) {
-            detail_head = s.head;
-            query = s.query;
-            pending_selection_.reset();
-            clamp_selection();
-        }
+        apply_session(load_session(path));
         set_status("loaded " + path.string(), false);
         return true;
     } catch (const std::exception& e) {
@@ -309,6 +312,10 @@ bool AppState::recompute_now() {
         error = e.what();
         error_field = e.field();
         return false;
+    } catch (const std::bad_alloc&) {
+        error = "cannot compute: out of memory (use fewer tokens, a smaller d_model or fewer heads)";
+        error_field.clear();
+        return false;
     }
 }
 
@@ -358,6 +365,8 @@ bool AppState::poll_recompute() {
             } catch (const ConfigError& e) {
                 job->error = e.what();
                 job->error_field = e.field();
+            } catch (const std::bad_alloc&) {
+                job->error = "cannot compute: out of memory (use fewer tokens, a smaller d_model or fewer heads)";
             } catch (const std::exception& e) {
                 job->error = std::string("cannot compute: ") + e.what();
             }

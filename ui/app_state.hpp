@@ -5,6 +5,7 @@
 
 #include "core/attention.hpp"
 #include "core/decode.hpp"
+#include "core/io/session.hpp"
 #include "core/model_setup.hpp"
 #include "core/view_ids.hpp"
 
@@ -110,6 +111,7 @@ struct AppState {
     // trace arrives (they index that trace, not the one on screen).
     bool save_session_to(const std::filesystem::path& path);
     bool load_session_from(const std::filesystem::path& path);
+    void apply_session(const Session& s);  // a session already read and checked
 
     // ---- what runs ----------------------------------------------------------------
     // The configuration the model runs with: `config` with the preset's overrides applied.

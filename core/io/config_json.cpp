@@ -1,5 +1,7 @@
 #include "core/io/config_json.hpp"
 
+#include "core/io/json_read.hpp"
+
 #include <algorithm>
 #include <climits>
 #include <set>
@@ -52,11 +54,20 @@ bool has_type(const json& v) {
     }
 }
 
+// The value as a message quotes it: a short flat list or object as written ("[4]"), else its type
+// or a prefix.
+std::string shown(const json& v) {
+    if (v.is_string()) return quote(v.get_ref<const std::string&>());
+    if (v.is_structured() && v.size() <= 8 && std::none_of(v.begin(), v.end(), [](const json& e) { return e.is_structured(); }))
+        return clip(v.dump(), 60);
+    return describe(v);
+}
+
 template <typename T>
 T get_as(const json& j, const char* key, const char* type_name) {
     const json& v = j.at(key);
     if (!has_type<T>(v)) {
-        throw ConfigError(key, std::string(key) + " must be " + type_name + " (got " + v.dump() + ")");
+        throw ConfigError(key, std::string(key) + " must be " + type_name + " (got " + shown(v) + ")");
     }
     return v.get<T>();
 }
@@ -69,7 +80,7 @@ Config config_from_json(const json& j) {
                                                 "d_v", "seed", "positional", "rope_base", "rope_style", "scale",
                                                 "temperature", "causal", "window", "padding", "source"};
     for (const auto& item : j.items()) {
-        if (!known.count(item.key())) throw ConfigError(item.key(), "unknown config key '" + item.key() + "'");
+        if (!known.count(item.key())) throw ConfigError(item.key().substr(0, 40), "unknown config key " + quote(item.key()));
     }
     Config c;
     auto has = [&](const char* k) { return j.contains(k); };

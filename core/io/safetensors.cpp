@@ -1,5 +1,7 @@
 #include "core/io/safetensors.hpp"
 
+#include "core/io/json_read.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -124,8 +126,6 @@ std::uint16_t float_to_bf16(float f) {
 
 namespace {
 
-constexpr std::size_t kQuoteBytes = 60;
-
 // Offset of the first byte that breaks UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF),
 // or npos when `s` is valid.
 std::size_t utf8_error(std::string_view s) {
@@ -162,34 +162,6 @@ std::size_t utf8_error(std::string_view s) {
     return std::string_view::npos;
 }
 
-// A string from the file, safe to print: quoted, escaped, at most kQuoteBytes of it (cut on a code
-// point boundary), "…" after the closing quote when cut.
-std::string quote(std::string_view s) {
-    bool cut = false;
-    if (s.size() > kQuoteBytes) {
-        std::size_t k = kQuoteBytes;
-        while (k > 0 && (static_cast<unsigned char>(s[k]) & 0xc0u) == 0x80u) --k;
-        s = s.substr(0, k);
-        cut = true;
-    }
-    std::string out = "\"";
-    for (char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (ch == '"' || ch == '\\') {
-            out += '\\';
-            out += ch;
-        } else if (c < 0x20 || c == 0x7f) {
-            static constexpr char kHex[] = "0123456789abcdef";
-            out += "\\x";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xf];
-        } else {
-            out += ch;
-        }
-    }
-    out += cut ? "\"…" : "\"";
-    return out;
-}
 
 // "[3, 4]"; past 8 dims "[1, 1, 1, 1, 1, 1, 1, 1, … (1000 dims)]" so a hostile rank stays short.
 template <typename Int>
@@ -431,24 +403,6 @@ private:
     const fs::path& file_;
     std::string prefix_;
 };
-
-// What a JSON value is, for messages: numbers and short strings as written, else the type.
-std::string describe(const json& v) {
-    if (v.is_number()) return v.dump();
-    if (v.is_string()) return "the string " + quote(v.get_ref<const std::string&>());
-    if (v.is_boolean()) return v.dump();
-    return std::string(v.is_object() || v.is_array() ? "an " : "a ") + v.type_name();
-}
-
-// nlohmann's message minus its "[json.exception...]" prefix and its "; last read: '...'" tail,
-// cut short: both the tail and a number-overflow message echo a whole (maybe huge) token.
-std::string json_reason(const json::exception& e) {
-    std::string s = e.what();
-    if (const auto p = s.find("] "); p != std::string::npos) s.erase(0, p + 2);
-    if (const auto p = s.find("; last read"); p != std::string::npos) s.erase(p);
-    if (s.size() > 160) s = s.substr(0, 160) + "…";
-    return s;
-}
 
 // Parse callback: refuses nesting past kMaxSafetensorsDepth before the parser goes deeper (the
 // parser itself is iterative, but nothing needs more than 3 levels), and any key repeated in one

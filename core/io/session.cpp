@@ -4,6 +4,7 @@
 #include "core/io/atomic_file.hpp"
 #include "core/io/config_json.hpp"
 #include "core/io/dir_listing.hpp"
+#include "core/io/json_read.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -16,12 +17,6 @@ namespace attnviz {
 using nlohmann::json;
 
 namespace {
-
-// A value from the file, quoted for a message: at most a short prefix, never the whole of it.
-std::string quoted(const std::string& v) {
-    constexpr std::size_t kMax = 40;
-    return "\"" + (v.size() <= kMax ? v : v.substr(0, kMax) + "…") + "\"";
-}
 
 std::string optional_string(const json& j, const char* key, std::size_t max_bytes) {
     if (!j.contains(key)) return "";
@@ -38,7 +33,7 @@ E optional_id(const json& j, const char* key, E fallback, std::optional<E> (*par
     if (!j[key].is_string()) throw ConfigError(key, std::string("session \"") + key + "\" must be a string, one of " + ids);
     const std::string& id = j[key].get_ref<const std::string&>();
     const std::optional<E> e = parse(id);
-    if (!e) throw ConfigError(key, std::string(key) + "=" + quoted(id) + " must be one of " + ids);
+    if (!e) throw ConfigError(key, std::string(key) + "=" + quote(id) + " must be one of " + ids);
     return *e;
 }
 
@@ -54,6 +49,9 @@ int optional_index(const json& j, const char* key, int limit, const std::string&
         throw ConfigError(key, std::string(key) + "=" + std::to_string(u) + " must be below " + limit_name + "=" + std::to_string(limit));
     return static_cast<int>(u);
 }
+
+// An edit named by its place in the file, not by its (maybe huge, maybe deep) value.
+std::string edit_at(std::size_t i) { return "edits[" + std::to_string(i) + "]"; }
 
 }  // namespace
 
@@ -81,24 +79,20 @@ std::string session_to_json(const Session& s) {
 }
 
 Session session_from_json(const std::string& text) {
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const json::parse_error& e) {
-        throw std::runtime_error(std::string("not valid JSON: ") + e.what());
-    }
+    const json j = parse_json_limited(text);
     if (!j.is_object() || !j.contains("format") || j["format"] != "attnviz-session") {
         throw std::runtime_error("not an attnviz session (\"format\" must be \"attnviz-session\")");
     }
     if (!j.contains("version") || j["version"] != 1) {
-        throw std::runtime_error("unsupported session version " + (j.contains("version") ? j["version"].dump() : "(none)"));
+        throw std::runtime_error("unsupported session version " + (j.contains("version") ? describe(j["version"]) : "(none)") +
+                                 " (this attnviz reads version 1)");
     }
     if (!j.contains("config")) throw std::runtime_error("session has no \"config\"");
     static const char* const kKeys[] = {"format", "version", "title", "description", "config", "preset",
                                         "edits",  "view",    "stage", "head",        "query"};
     for (const auto& item : j.items()) {
         if (std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return item.key() == k; }) == std::end(kKeys)) {
-            throw ConfigError(item.key().substr(0, 40), "unknown session key " + quoted(item.key()) +
+            throw ConfigError(item.key().substr(0, 40), "unknown session key " + quote(item.key()) +
                                                             " (known: format, version, title, description, config, preset, "
                                                             "edits, view, stage, head, query)");
         }
@@ -113,26 +107,28 @@ Session session_from_json(const std::string& text) {
     }
     if (j.contains("edits")) {
         if (!j["edits"].is_array()) throw ConfigError("edit", "session \"edits\" must be an array");
-        for (const json& o : j["edits"]) {
+        const json& edits = j["edits"];
+        for (std::size_t i = 0; i < edits.size(); ++i) {
+            const json& o = edits[i];
             const auto num = [&](const char* key) {
                 if (!o.is_object() || !o.contains(key) || !o[key].is_number()) {
-                    throw ConfigError("edit", "each edit needs a number \"" + std::string(key) + "\": " + o.dump());
+                    throw ConfigError("edit", edit_at(i) + " needs a number \"" + std::string(key) + "\"");
                 }
                 return o[key];
             };
             if (!o.is_object() || !o.contains("target") || !o["target"].is_string())
-                throw ConfigError("edit", "each edit needs a string \"target\": " + o.dump());
+                throw ConfigError("edit", edit_at(i) + " needs a string \"target\"");
             CellEdit e;
             e.target = parse_edit_target(o["target"].get<std::string>());
             if (e.target == EditTarget::Embedding) {
                 if (!o.contains("token") || !o["token"].is_string())
-                    throw ConfigError("edit", "an embedding edit needs a string \"token\": " + o.dump());
+                    throw ConfigError("edit", edit_at(i) + ": an embedding edit needs a string \"token\"");
                 e.token = o["token"].get<std::string>();
             } else {
-                if (!num("row").is_number_integer()) throw ConfigError("edit", "\"row\" must be an integer: " + o.dump());
+                if (!num("row").is_number_integer()) throw ConfigError("edit", edit_at(i) + ": \"row\" must be an integer");
                 e.row = num("row").get<int>();
             }
-            if (!num("col").is_number_integer()) throw ConfigError("edit", "\"col\" must be an integer: " + o.dump());
+            if (!num("col").is_number_integer()) throw ConfigError("edit", edit_at(i) + ": \"col\" must be an integer");
             e.col = num("col").get<int>();
             e.value = num("value").get<float>();
             s.edits.push_back(e);

@@ -1,6 +1,7 @@
 #include "core/io/trace_json.hpp"
 
 #include "core/io/config_json.hpp"
+#include "core/io/json_read.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -75,17 +76,12 @@ std::string trace_to_json(const Trace& t, const json& extra) {
 namespace {
 
 LoadedTrace parse_trace(const std::string& text) {
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const json::parse_error& e) {
-        throw std::runtime_error(std::string("not JSON: ") + e.what());
-    }
+    const json j = parse_json_limited(text);
     if (!j.is_object() || j.value("format", "") != "attnviz-trace") {
         throw std::runtime_error("not an attnviz trace (\"format\" must be \"attnviz-trace\")");
     }
     if (j.value("version", 0) != kTraceVersion) {
-        throw std::runtime_error("unsupported trace version " + j.value("version", json()).dump());
+        throw std::runtime_error("unsupported trace version " + describe(j.value("version", json())));
     }
     LoadedTrace lt;
     lt.config = j.at("config");
@@ -122,7 +118,7 @@ LoadedTrace trace_from_json(const std::string& text) {
         return parse_trace(text);
     } catch (const json::exception& e) {
         // A missing key or a wrong type: keep the promise of std::runtime_error.
-        throw std::runtime_error(std::string("malformed trace: ") + e.what());
+        throw std::runtime_error("malformed trace: " + json_reason(e));
     }
 }
 

@@ -4,6 +4,7 @@
 
 #include "core/config.hpp"
 #include "core/io/atomic_file.hpp"
+#include "tests/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,33 +24,6 @@
 namespace attnviz::test {
 
 namespace fs = std::filesystem;
-
-// A fresh directory under the system temp dir, unique per process, test and instance; removed
-// with everything in it when the object goes away.
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        path_ = fs::temp_directory_path() /
-                ("attnviz-apptest-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-                 (info ? std::string(info->test_suite_name()) + "." + info->name() : std::string("x")));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const fs::path& path() const { return path_; }
-    fs::path operator/(const std::string& name) const { return path_ / name; }
-
-private:
-    fs::path path_;
-};
 
 // Self-attention with every key off its default (causal and window are allowed here, not with a
 // source). Word tokens: the cat <pad> sat on the mat -> n = 7; padding = {0} plus the <pad> at 2.

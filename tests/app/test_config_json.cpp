@@ -91,9 +91,9 @@ TEST(ConfigJson, EveryEnumValueRoundTrips) {
 }
 
 TEST(ConfigJson, UnknownKeyIsRefusedByName) {
-    EXPECT_TRUE(test::throws_config_error([] { read(R"({"colour":"red"})"); }, "colour", {"unknown config key 'colour'"}));
+    EXPECT_TRUE(test::throws_config_error([] { read(R"({"colour":"red"})"); }, "colour", {"unknown config key \"colour\""}));
     EXPECT_TRUE(test::throws_config_error([] { read(R"({"n_heads":4,"nheads":4})"); }, "nheads",
-                                          {"unknown config key 'nheads'"}));
+                                          {"unknown config key \"nheads\""}));
     EXPECT_TRUE(test::throws_config_error([] { read(R"({"d-model":64})"); }, "d-model"));
 }
 

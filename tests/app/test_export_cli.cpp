@@ -203,8 +203,23 @@ const std::vector<BadCase>& bad_cases() {
         {"--rope-style spiral", "attnviz export: rope_style=spiral must be one of interleaved|half", false},
         {"--scale log", "attnviz export: scale=log must be one of sqrt|linear|none", false},
         {"--format xml", "attnviz export: format=xml must be one of json|csv", false},
-        {"--temperature 0", "attnviz export: temperature=0 must be finite, > 0 and at most 1e+06", false},
+        {"--temperature 0", "attnviz export: temperature=0 must be a finite number between 1e-06 and 1e+06", false},
         {"--text ''", "attnviz export: text is empty: type at least one token", false},
+        // 1/T overflowed float below ~3e-39 and every weight became null.
+        {"--temperature 1e-300", "attnviz export: temperature=1e-300 must be a finite number between 1e-06 and 1e+06", false},
+        {"--temperature 1e-38", "attnviz export: temperature=1e-38 must be a finite number between 1e-06 and 1e+06", false},
+        {"--temperature 1e-45", "attnviz export: temperature=1e-45 must be a finite number between 1e-06 and 1e+06", false},
+        // Both used to wrap to 18446744073709551615.
+        {"--seed -1", "attnviz export: seed=-1 must be an unsigned 64-bit integer (0 to 18446744073709551615)", false},
+        {"--seed 99999999999999999999999",
+         "attnviz export: seed=99999999999999999999999 must be an unsigned 64-bit integer (0 to 18446744073709551615)",
+         false},
+        {"--seed 1e3", "attnviz export: seed=1e3 must be an unsigned 64-bit integer (0 to 18446744073709551615)", false},
+        // prefill + steps overflowed int and the bound check passed: std::bad_alloc, exit 1.
+        {"--text 'a b c d' --prefill 2 --decode-steps 2147483647",
+         "attnviz export: decode_steps=2147483647 with prefill=2 must satisfy 0 <= steps and prefill + steps <= 4 "
+         "(the tokens of the text)",
+         false},
         {"--padding 9", "attnviz export: padding=9 is past the last token (index 5)", false},
         {"--padding x", "attnviz export: padding: 'x' is not a token index (0..4096)", false},
         {"--d-k 7 --pos rope",

@@ -122,7 +122,7 @@ TEST(Session, BrokenFilesAreRefusedNamingFileAndProblem) {
         {R"({"format":"attnviz-session","version":2,"config":{}})", "unsupported session version 2"},
         {R"({"format":"attnviz-session","config":{}})", "unsupported session version (none)"},
         {R"({"format":"attnviz-session","version":1})", "session has no \"config\""},
-        {with_config(R"("colour":"red")"), "unknown config key 'colour'"},
+        {with_config(R"("colour":"red")"), "unknown config key \"colour\""},
         {with_config(R"("n_heads":"four")"), "n_heads must be an integer (got \"four\")"},
         {with_config(R"("seed":-1)"), "seed must be an unsigned integer (got -1)"},
         {with_config(R"("n_heads":8,"n_kv_heads":3)"), "n_kv_heads=3 must divide n_heads=8"},
@@ -212,7 +212,7 @@ TEST(Session, BadViewStageHeadOrQueryIsRefusedNamingFileFieldAndRule) {
         {R"("title":")" + std::string(81, 'x') + R"("})", "title", {R"(session "title" must be a string of at most 80 bytes)"}},
         {R"("description":[]})", "description", {"at most 1000 bytes"}},
         {R"("colour":"red"})", "colour", {R"(unknown session key "colour" (known: format, version)"}},
-        {"\"" + long_key + "\":1}", long_key.substr(0, 40), {"unknown session key \"" + long_key.substr(0, 40) + "…\""}},
+        {"\"" + long_key + "\":1}", long_key.substr(0, 40), {"unknown session key \"" + long_key.substr(0, 60) + "\"…"}},
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.body.substr(0, 80));
@@ -274,6 +274,53 @@ TEST(Session, AValidMinimalFileKeepsDefaultsForMissingKeys) {
     expected.text = "a b c";
     expected.n_heads = 2;
     EXPECT_EQ(s.config, expected);
+}
+
+// A value nested 100,000 levels deep overflowed the stack: the message dumped it whole.
+TEST(Session, DeeplyNestedValuesAreRefusedByDepthNotByStackOverflow) {
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    const std::vector<std::string> files = {
+        R"({"format":"attnviz-session","version":)" + deep + R"(,"config":{}})",
+        R"({"format":"attnviz-session","version":1,"config":{},"edits":[)" + deep + "]}",
+        R"({"format":"attnviz-session","version":1,"config":{"text":)" + deep + "}}",
+    };
+    for (const std::string& text : files) {
+        try {
+            session_from_json(text);
+            ADD_FAILURE() << "loaded";
+        } catch (const std::exception& e) {
+            EXPECT_EQ(std::string(e.what()), "not valid JSON: it nests deeper than 64 levels");
+        }
+    }
+}
+
+// Within the depth limit, a wrong value is still named by its type or a short prefix: never the
+// whole of it.
+TEST(Session, MessagesQuoteAtMostAShortPrefixOfAValue) {
+    const std::string nested = std::string(60, '[') + std::string(60, ']');
+    const std::string huge(1 << 20, 'x');
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {R"({"format":"attnviz-session","version":)" + nested + R"(,"config":{}})",
+         "unsupported session version an array (this attnviz reads version 1)"},
+        {R"({"format":"attnviz-session","version":")" + huge + R"(","config":{}})",
+         "unsupported session version the string \"" + std::string(60, 'x') + "\"… (this attnviz reads version 1)"},
+        {R"({"format":"attnviz-session","version":1,"config":{},"edits":[)" + nested + "]}",
+         "edits[0] needs a string \"target\""},
+        {R"({"format":"attnviz-session","version":1,"config":{},"edits":[{"target":"W_Q","row":")" + huge + R"("}]})",
+         "edits[0] needs a number \"row\""},
+        {R"({"format":"attnviz-session","version":1,"config":{"text":)" + nested + "}}",
+         "text must be a string (got an array)"},
+        {R"({"format":"attnviz-session","version":1,"config":{"d_model":")" + huge + R"("}})",
+         "d_model must be an integer (got \"" + std::string(60, 'x') + "\"…)"},
+    };
+    for (const auto& [text, message] : cases) {
+        try {
+            session_from_json(text);
+            ADD_FAILURE() << "loaded: " << message;
+        } catch (const std::exception& e) {
+            EXPECT_EQ(std::string(e.what()), message);
+        }
+    }
 }
 
 }  // namespace

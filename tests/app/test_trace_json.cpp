@@ -330,7 +330,7 @@ TEST(TraceJson, ExtraSectionsFollowTheDiagnosticsAndReadBackAsExtra) {
 
 TEST(TraceJson, MalformedInputIsRefusedWithTheReason) {
     const std::string head = R"({"format":"attnviz-trace","version":1,)";
-    EXPECT_EQ(load_error("{").rfind("not JSON: ", 0), 0u) << load_error("{");
+    EXPECT_EQ(load_error("{").rfind("not valid JSON: ", 0), 0u) << load_error("{");
     EXPECT_EQ(load_error(R"({"format":"other"})"), "not an attnviz trace (\"format\" must be \"attnviz-trace\")");
     EXPECT_EQ(load_error("[1, 2]"), "not an attnviz trace (\"format\" must be \"attnviz-trace\")");
     EXPECT_EQ(load_error(R"({"format":"attnviz-trace","version":2})"), "unsupported trace version 2");

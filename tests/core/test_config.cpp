@@ -166,7 +166,7 @@ TEST(ResolveSizes, TemperatureMustBeFinitePositiveAndBounded) {
         Config c;
         c.temperature = k.t;
         EXPECT_TRUE(throws_config_error([&] { resolve_sizes(c); }, "temperature",
-                                        {k.shown, "finite", "> 0", "at most 1e+06"}));
+                                        {k.shown, "must be a finite number between 1e-06 and 1e+06"}));
     }
 }
 

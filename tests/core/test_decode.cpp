@@ -2,6 +2,8 @@
 
 #include "test_helpers.hpp"
 
+#include <limits>
+
 namespace attnviz::test {
 namespace {
 
@@ -166,6 +168,15 @@ TEST(Decode, BadArgumentsNameTheirField) {
     cross.source = "le chat";
     const Inputs ci = prepare(cross);
     EXPECT_TRUE(throws_config_error([&] { Decoder(ci, make_weights(ci.config), 1); }, "source"));
+}
+
+// prefill + steps overflowed int for steps near INT_MAX, the check passed and reserve() threw
+// std::bad_alloc.
+TEST(Decode, AHugeStepCountIsRefusedWithoutOverflow) {
+    const Inputs in = prepare(config_for(kCases[4]));
+    const Weights w = make_weights(in.config);
+    EXPECT_TRUE(throws_config_error([&] { run_decode(in, w, 2, std::numeric_limits<int>::max()); }, "decode_steps",
+                                    {"decode_steps=2147483647 with prefill=2"}));
 }
 
 }  // namespace

@@ -58,5 +58,51 @@ TEST(ModelSetup, BadEditsNameTheCell) {
     EXPECT_TRUE(throws_config_error([] { parse_edit_target("W_X"); }, "edit", {"W_X"}));
 }
 
+// README promises no NaN or ±∞ except masked logits: an edit that overflows float downstream is
+// refused naming where, not shown as null weights.
+TEST(ModelSetup, ATraceThatOverflowsFloatIsRefusedNamingTheFirstBadTensor) {
+    ModelSpec spec;
+    spec.edits.push_back({EditTarget::Embedding, 0, 0, "cat", 3e38f});
+    spec.edits.push_back({EditTarget::W_Q, 0, 0, "", 3e38f});  // X_in·W_Q = 9e76: inf
+    EXPECT_TRUE(throws_config_error([&] { run_model(spec); }, "trace", {"non-finite value at Q_proj[head 0][1, 0] = inf"}));
+}
+
+TEST(ModelSetup, MaskedLogitsAreTheOnlyInfinityAllowed) {
+    ModelSpec spec;
+    spec.config.causal = true;
+    const ModelRun r = run_model(spec);  // −∞ in the logits above the diagonal, and accepted
+    EXPECT_EQ(r.trace.logit(0, 0, 1), -std::numeric_limits<float>::infinity());
+    EXPECT_NO_THROW(require_finite(r.trace));
+}
+
+TEST(Config, TemperatureBelowItsFloorIsRefusedBefore1OverTOverflows) {
+    for (double t : {1e-300, 1e-45, 1e-38, 1e-7}) {
+        Config c;
+        c.temperature = t;
+        EXPECT_TRUE(throws_config_error([&] { resolve_sizes(c); }, "temperature", {"must be a finite number between 1e-06 and 1e+06"}));
+    }
+}
+
+TEST(Config, SeedIsAnUnsigned64BitIntegerAndNothingElse) {
+    EXPECT_EQ(parse_seed("seed", "0"), 0u);
+    EXPECT_EQ(parse_seed("seed", "18446744073709551615"), 18446744073709551615ull);
+    for (const char* bad : {"-1", "18446744073709551616", "99999999999999999999999", "1e3", "", " 5", "5 ", "+5", "0x10"}) {
+        EXPECT_TRUE(throws_config_error([&] { parse_seed("seed", bad); }, "seed", {"must be an unsigned 64-bit integer"}))
+            << bad;
+    }
+}
+
+TEST(Config, MessagesClipAHugeValue) {
+    const std::string huge(1 << 20, 'z');
+    try {
+        parse_positional(huge);
+        FAIL();
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()), "positional=" + std::string(40, 'z') + "… must be one of none|sinusoidal|learned|rope|alibi");
+    }
+    EXPECT_EQ(clip("äöü", 3), "ä…");  // never cut inside a code point
+    EXPECT_EQ(clip("abc", 3), "abc");
+}
+
 }  // namespace
 }  // namespace attnviz::test

@@ -5,8 +5,8 @@
 #include "core/io/safetensors.hpp"
 
 #include "test_helpers.hpp"
+#include "tests/temp_dir.hpp"
 
-#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -15,7 +15,6 @@
 #include <initializer_list>
 #include <limits>
 #include <sstream>
-#include <unistd.h>
 
 namespace attnviz {
 namespace {
@@ -23,30 +22,9 @@ namespace {
 namespace fs = std::filesystem;
 using test::all_close;
 using test::mat;
+using test::TempDir;
 
 // ---- helpers ------------------------------------------------------------------------------------
-
-// A directory of its own per test, removed afterwards.
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        path_ = fs::temp_directory_path() /
-                ("attnviz-safetensors-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    fs::path operator/(const std::string& name) const { return path_ / name; }
-
-private:
-    fs::path path_;
-};
 
 fs::path put(const fs::path& path, const std::string& bytes) {
     std::ofstream out(path, std::ios::binary);

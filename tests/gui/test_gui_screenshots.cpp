@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -233,6 +234,57 @@ TEST(GuiScreenshot, RnnHeatmapLabelsEveryRow) {
         in_band = text;
     }
     EXPECT_EQ(bands, 6);
+}
+
+// The examples the Examples menu lists, opened through --session as that menu opens them.
+TEST(GuiScreenshot, EveryExampleSessionOpensAndRendersWhatItIsAbout) {
+    const fs::path dir = fs::path(ATTNVIZ_EXE).parent_path() / "assets" / "examples";
+    int examples = 0;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        if (entry.path().extension() != ".json") continue;
+        ++examples;
+        SCOPED_TRACE(entry.path().string());
+        const Shot s = screenshot("example_" + entry.path().stem().string(), "--session '" + entry.path().string() + "'");
+        ASSERT_EQ(s.exit_code, 0);
+        ASSERT_NE(s.pixels, nullptr);
+        if (entry.path().filename() == "1-causal-vs-padding.json") {
+            // The softmax stage of a causal, padded text: masked cells are hatched.
+            EXPECT_GT(count_near(s, kHatchDark, 6), 2000);
+        }
+    }
+    EXPECT_GE(examples, 4);
+}
+
+// A broken --session file exits 2 with its message and opens no window; it used to overflow the
+// stack when the file nested 100,000 levels deep.
+TEST(GuiScreenshot, BrokenSessionFileExitsTwoNamingFileAndRule) {
+    const fs::path out = fs::path(ATTNVIZ_GUI_OUT);
+    fs::create_directories(out);
+    const fs::path session = out / "deep-session.json";
+    {
+        std::FILE* f = std::fopen(session.c_str(), "wb");
+        ASSERT_NE(f, nullptr);
+        const std::string text = R"({"format":"attnviz-session","version":)" + std::string(100000, '[') +
+                                 std::string(100000, ']') + R"(,"config":{}})";
+        std::fwrite(text.data(), 1, text.size(), f);
+        std::fclose(f);
+    }
+    const fs::path err = out / "deep-session.err";
+    const fs::path png = out / "deep-session.png";
+    fs::remove(png);
+    const std::string cmd = std::string("'") + ATTNVIZ_EXE + "' --session '" + session.string() + "' --screenshot '" +
+                            png.string() + "' > /dev/null 2> '" + err.string() + "'";
+    const int status = std::system(cmd.c_str());
+    EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 2);
+    EXPECT_FALSE(fs::exists(png));
+    std::string message;
+    if (std::FILE* f = std::fopen(err.c_str(), "rb")) {
+        char buf[4096];
+        message.assign(buf, std::fread(buf, 1, sizeof buf, f));
+        std::fclose(f);
+    }
+    EXPECT_EQ(message, "attnviz: " + session.string() + ": not valid JSON: it nests deeper than 64 levels\n");
+    EXPECT_EQ(screenshot("missing_session", "--session /nonexistent/session.json").exit_code, 2);
 }
 
 TEST(GuiScreenshot, InvalidFlagsExitTwoWithoutAWindow) {
