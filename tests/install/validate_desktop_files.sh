@@ -1,6 +1,6 @@
 #!/bin/sh
 # The desktop entry and the AppStream metainfo, checked by Debian's own validators. They are not
-# build dependencies: the test is skipped (exit 77) where desktop-file-utils or appstream is absent.
+# build dependencies (scripts/install-deps installs them for the tests); skipped (exit 77) where absent.
 #   validate_desktop_files.sh SOURCE_DIR
 set -eu
 src=$1
