@@ -42,21 +42,6 @@ std::string clip(std::string_view s, std::size_t max) {
     return k == s.size() ? std::string(s) : std::string(s.substr(0, k)) + "…";
 }
 
-namespace {
-
-template <typename E, std::size_t N>
-E parse_enum(std::string_view field, std::string_view s, const std::array<E, N>& values) {
-    std::string choices;
-    for (E v : values) {
-        if (to_string(v) == s) return v;
-        choices += (choices.empty() ? "" : "|") + std::string(to_string(v));
-    }
-    throw ConfigError(std::string(field),
-                      std::string(field) + "=" + clip(s) + " must be one of " + choices);
-}
-
-}  // namespace
-
 Config resolve_sizes(const Config& in) {
     Config c = in;
     require_range("d_model", c.d_model, 1, Limits::max_d_model);

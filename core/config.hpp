@@ -6,6 +6,8 @@
 
 #include "core/types.hpp"
 
+#include <array>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -77,6 +79,18 @@ std::string_view to_string(ScaleMode v);
 // value the user typed or a file held is quoted in a message (never whole: it may be huge).
 std::string clip(std::string_view s, std::size_t max = 40);
 std::size_t clip_point(std::string_view s, std::size_t max);  // the bytes of `s` that clip() keeps
+
+// One of `values` by its to_string() name; throws ConfigError(field, "field=value must be one of
+// a|b|c") with the value clipped.
+template <typename E, std::size_t N>
+E parse_enum(std::string_view field, std::string_view s, const std::array<E, N>& values) {
+    std::string choices;
+    for (E v : values) {
+        if (to_string(v) == s) return v;
+        choices += (choices.empty() ? "" : "|") + std::string(to_string(v));
+    }
+    throw ConfigError(std::string(field), std::string(field) + "=" + clip(s) + " must be one of " + choices);
+}
 
 // Parsers throw ConfigError(field, "field=value must be one of ..."), the value clipped.
 Tokenization parse_tokenization(std::string_view s);

@@ -1,0 +1,384 @@
+#include "core/stack.hpp"
+
+#include "core/positional.hpp"
+#include "core/rng.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numeric>
+
+namespace attnviz {
+
+// ---- architecture --------------------------------------------------------------------------------
+
+std::string_view to_string(NormKind v) {
+    switch (v) {
+        case NormKind::None: return "none";
+        case NormKind::Layer: return "layer";
+        case NormKind::Rms: return "rms";
+    }
+    return "none";
+}
+std::string_view to_string(NormPlacement v) { return v == NormPlacement::Pre ? "pre" : "post"; }
+std::string_view to_string(MlpKind v) {
+    switch (v) {
+        case MlpKind::None: return "none";
+        case MlpKind::Gelu: return "gelu";
+        case MlpKind::GeluTanh: return "gelu-tanh";
+        case MlpKind::SwiGlu: return "swiglu";
+    }
+    return "none";
+}
+
+NormKind parse_norm(std::string_view s) {
+    return parse_enum("norm", s, std::array{NormKind::Layer, NormKind::Rms, NormKind::None});
+}
+NormPlacement parse_placement(std::string_view s) {
+    return parse_enum("ln", s, std::array{NormPlacement::Pre, NormPlacement::Post});
+}
+MlpKind parse_mlp(std::string_view s) {
+    return parse_enum("mlp", s, std::array{MlpKind::Gelu, MlpKind::GeluTanh, MlpKind::SwiGlu, MlpKind::None});
+}
+
+StackArch resolve_arch(const StackArch& in, int d_model) {
+    StackArch a = in;
+    if (a.layers < 1 || a.layers > StackLimits::max_layers) {
+        throw ConfigError("layers", "layers=" + std::to_string(a.layers) + " must be between 1 and " +
+                                        std::to_string(StackLimits::max_layers));
+    }
+    if (a.d_ff == 0) {
+        // Llama keeps SwiGLU's parameter count near a 4·d GELU MLP with f = 8d/3 (three matrices, not two).
+        a.d_ff = a.mlp == MlpKind::SwiGlu ? std::max(8, (8 * d_model / 3 + 7) / 8 * 8) : 4 * d_model;
+        a.d_ff = std::min(a.d_ff, StackLimits::max_d_ff);
+    }
+    if (a.d_ff < 1 || a.d_ff > StackLimits::max_d_ff) {
+        throw ConfigError("d_ff", "d_ff=" + std::to_string(a.d_ff) + " must be between 1 and " +
+                                      std::to_string(StackLimits::max_d_ff));
+    }
+    if (!std::isfinite(a.norm_eps) || a.norm_eps <= 0.0f || a.norm_eps > 1.0f) {
+        throw ConfigError("norm_eps", "norm_eps must be finite, > 0 and at most 1");
+    }
+    return a;
+}
+
+// ---- vocabulary ----------------------------------------------------------------------------------
+
+int Vocabulary::id(const std::string& token) const {
+    const auto it = ids.find(token);
+    return it == ids.end() ? -1 : it->second;
+}
+
+Vocabulary toy_vocabulary(const std::vector<std::string>& text_tokens) {
+    Vocabulary v;
+    const auto add = [&](std::string_view s) {
+        if (v.ids.emplace(std::string(s), v.size()).second) v.tokens.emplace_back(s);
+    };
+    for (const std::string& t : text_tokens) add(t);
+    for (std::string_view w : common_words()) add(w);
+    return v;
+}
+
+// ---- weights -------------------------------------------------------------------------------------
+
+namespace {
+
+NormWeights unit_norm(NormKind kind, int d) {
+    NormWeights w;
+    if (kind == NormKind::None) return w;
+    w.gamma = RowVec::Ones(d);
+    if (kind == NormKind::Layer) w.beta = RowVec::Zero(d);
+    return w;
+}
+
+}  // namespace
+
+StackWeights random_stack(const Config& c, const StackArch& arch, const Vocabulary& vocab) {
+    const int d = c.d_model, f = arch.d_ff, V = vocab.size();
+    StackWeights w;
+    w.embedding.resize(V, d);  // E: [V, d], each row today's embed_token
+    for (int v = 0; v < V; ++v) w.embedding.row(v) = embed_token(vocab.tokens[static_cast<std::size_t>(v)], c.seed, d);
+    if (!arch.tied_unembedding) w.unembedding = gaussian(V, d, stream_seed(c.seed, "unembedding"), 1.0);
+    const Weights first = make_weights(c);
+    w.learned_pe = first.learned_pe;
+    w.layers.resize(static_cast<std::size_t>(arch.layers));
+    for (int l = 0; l < arch.layers; ++l) {
+        LayerWeights& L = w.layers[static_cast<std::size_t>(l)];
+        if (l == 0) {
+            L.attn = first;
+        } else {
+            Config cl = c;
+            cl.seed = stream_seed(c.seed, "layer", static_cast<std::uint64_t>(l));
+            L.attn = make_weights(cl);
+        }
+        L.attn.learned_pe.resize(0, 0);  // positions enter once, at the embedding
+        L.norm1 = unit_norm(arch.norm, d);
+        L.norm2 = arch.mlp == MlpKind::None ? NormWeights{} : unit_norm(arch.norm, d);
+        if (arch.mlp == MlpKind::None) continue;
+        const auto lu = static_cast<std::uint64_t>(l);
+        const double in_std = 1.0 / std::sqrt(static_cast<double>(d));
+        const double out_std = 1.0 / std::sqrt(static_cast<double>(f));
+        L.mlp.W_up = gaussian(d, f, stream_seed(c.seed, "mlp_up", lu), in_std);      // [d, f]
+        L.mlp.W_down = gaussian(f, d, stream_seed(c.seed, "mlp_down", lu), out_std);  // [f, d]
+        if (arch.mlp == MlpKind::SwiGlu) {
+            L.mlp.W_gate = gaussian(d, f, stream_seed(c.seed, "mlp_gate", lu), in_std);  // [d, f]
+        } else {
+            L.mlp.b_up = RowVec::Zero(f);
+            L.mlp.b_down = RowVec::Zero(d);
+        }
+    }
+    w.final_norm = arch.placement == NormPlacement::Pre ? unit_norm(arch.norm, d) : NormWeights{};
+    return w;
+}
+
+// ---- ops -----------------------------------------------------------------------------------------
+
+MatRM layer_norm(const Eigen::Ref<const MatRM>& x, const NormWeights& w, float eps) {
+    MatRM y(x.rows(), x.cols());  // y: [n, d]
+    const double d = static_cast<double>(x.cols());
+    for (Eigen::Index i = 0; i < x.rows(); ++i) {
+        double mean = 0.0, var = 0.0;
+        for (Eigen::Index j = 0; j < x.cols(); ++j) mean += x(i, j);
+        mean /= d;
+        for (Eigen::Index j = 0; j < x.cols(); ++j) var += (x(i, j) - mean) * (x(i, j) - mean);
+        var /= d;  // biased, as torch.nn.LayerNorm
+        const double inv = 1.0 / std::sqrt(var + eps);
+        for (Eigen::Index j = 0; j < x.cols(); ++j) {
+            y(i, j) = static_cast<float>((x(i, j) - mean) * inv * w.gamma[j] + (w.beta.size() ? w.beta[j] : 0.0f));
+        }
+    }
+    return y;
+}
+
+MatRM rms_norm(const Eigen::Ref<const MatRM>& x, const NormWeights& w, float eps) {
+    MatRM y(x.rows(), x.cols());  // y: [n, d]
+    for (Eigen::Index i = 0; i < x.rows(); ++i) {
+        double ms = 0.0;
+        for (Eigen::Index j = 0; j < x.cols(); ++j) ms += static_cast<double>(x(i, j)) * x(i, j);
+        const double inv = 1.0 / std::sqrt(ms / static_cast<double>(x.cols()) + eps);
+        for (Eigen::Index j = 0; j < x.cols(); ++j) y(i, j) = static_cast<float>(x(i, j) * inv * w.gamma[j]);
+    }
+    return y;
+}
+
+MatRM apply_norm(NormKind kind, const Eigen::Ref<const MatRM>& x, const NormWeights& w, float eps) {
+    switch (kind) {
+        case NormKind::Layer: return layer_norm(x, w, eps);
+        case NormKind::Rms: return rms_norm(x, w, eps);
+        case NormKind::None: break;
+    }
+    return x;
+}
+
+float gelu(float x) { return static_cast<float>(0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)))); }
+
+float gelu_tanh(float x) {
+    const double k = std::sqrt(2.0 / 3.14159265358979323846);
+    const double xd = x;
+    return static_cast<float>(0.5 * xd * (1.0 + std::tanh(k * (xd + 0.044715 * xd * xd * xd))));
+}
+
+float silu(float x) { return static_cast<float>(x / (1.0 + std::exp(-static_cast<double>(x)))); }
+
+MatRM mlp_forward(MlpKind kind, const Eigen::Ref<const MatRM>& x, const MlpWeights& w, MatRM& hidden) {
+    if (kind == MlpKind::None) {
+        hidden.resize(0, 0);
+        return MatRM::Zero(x.rows(), x.cols());
+    }
+    if (kind == MlpKind::SwiGlu) {
+        const MatRM gate = x * w.W_gate;  // [n, f]
+        hidden = x * w.W_up;              // [n, f]
+        for (Eigen::Index i = 0; i < hidden.size(); ++i) hidden.data()[i] *= silu(gate.data()[i]);
+    } else {
+        hidden = x * w.W_up;  // [n, f]
+        if (w.b_up.size()) hidden.rowwise() += w.b_up;
+        float (*act)(float) = kind == MlpKind::Gelu ? gelu : gelu_tanh;
+        for (Eigen::Index i = 0; i < hidden.size(); ++i) hidden.data()[i] = act(hidden.data()[i]);
+    }
+    MatRM out = hidden * w.W_down;  // [n, d]
+    if (w.b_down.size()) out.rowwise() += w.b_down;
+    return out;
+}
+
+MatRM softmax_rows(const Eigen::Ref<const MatRM>& z) {
+    MatRM p(z.rows(), z.cols());  // p: [n, V]
+    for (Eigen::Index i = 0; i < z.rows(); ++i) {
+        const float mx = z.row(i).maxCoeff();  // subtracted only for numerical stability
+        double sum = 0.0;
+        for (Eigen::Index j = 0; j < z.cols(); ++j) sum += std::exp(static_cast<double>(z(i, j) - mx));
+        for (Eigen::Index j = 0; j < z.cols(); ++j) p(i, j) = static_cast<float>(std::exp(static_cast<double>(z(i, j) - mx)) / sum);
+    }
+    return p;
+}
+
+// ---- forward -------------------------------------------------------------------------------------
+
+std::vector<TopToken> top_k(const Eigen::Ref<const RowVec>& probs, const Vocabulary& vocab, int k) {
+    std::vector<int> ids(static_cast<std::size_t>(probs.size()));
+    std::iota(ids.begin(), ids.end(), 0);
+    k = std::min(k, static_cast<int>(ids.size()));
+    // Ties go to the lower id, so the order is the same on every machine.
+    std::partial_sort(ids.begin(), ids.begin() + k, ids.end(),
+                      [&](int a, int b) { return probs[a] > probs[b] || (probs[a] == probs[b] && a < b); });
+    std::vector<TopToken> out;
+    for (int r = 0; r < k; ++r) {
+        const int id = ids[static_cast<std::size_t>(r)];
+        out.push_back({id, vocab.tokens[static_cast<std::size_t>(id)], probs[id]});
+    }
+    return out;
+}
+
+namespace {
+
+// norm_f and the unembedding: the logits of a residual stream [n, d] -> [n, V].
+MatRM unembed(const StackArch& arch, const StackWeights& w, const Eigen::Ref<const MatRM>& resid, MatRM* normed) {
+    MatRM x = arch.placement == NormPlacement::Pre ? apply_norm(arch.norm, resid, w.final_norm, arch.norm_eps) : MatRM(resid);
+    MatRM logits = x * w.U().transpose();  // [n, V]
+    if (normed) *normed = std::move(x);
+    return logits;
+}
+
+}  // namespace
+
+StackTrace run_stack(const Inputs& in, const StackArch& arch, const StackWeights& w, const Vocabulary& vocab) {
+    const Config& c = in.config;
+    if (c.cross()) {
+        throw ConfigError("source", "the model stack is a decoder over one sequence: it has no cross-attention "
+                                    "source (clear the source text)");
+    }
+    ATTNVIZ_ASSERT(static_cast<int>(w.layers.size()) == arch.layers);
+    ATTNVIZ_ASSERT(w.embedding.cols() == c.d_model && w.U().rows() == vocab.size());
+    const int n = static_cast<int>(in.tokens.size());
+    StackTrace t;
+    t.arch = arch;
+    t.layers.resize(static_cast<std::size_t>(arch.layers));
+
+    // 1. Embedding plus additive position.   resid: [n, d]
+    MatRM resid = in.X + additive_pe(c.positional, w.learned_pe, n, c.d_model);
+    // Past the embedding no position is added again (RoPE and ALiBi still act inside attention).
+    Inputs later = in;
+    if (c.positional == Positional::Sinusoidal || c.positional == Positional::Learned) later.config.positional = Positional::None;
+
+    const bool pre = arch.placement == NormPlacement::Pre;
+    for (int l = 0; l < arch.layers; ++l) {
+        LayerTrace& L = t.layers[static_cast<std::size_t>(l)];
+        const LayerWeights& lw = w.layers[static_cast<std::size_t>(l)];
+        L.resid_pre = resid;
+
+        // 2. Attention on norm₁(resid) (pre-LN) or resid itself (post-LN).
+        if (l == 0 && (!pre || arch.norm == NormKind::None)) {
+            // The block reads X + PE exactly: today's forward, so layer 0's trace is unchanged bit for bit.
+            Weights first = lw.attn;
+            first.learned_pe = w.learned_pe;
+            L.attn = forward(in, first);
+        } else {
+            later.X = pre ? apply_norm(arch.norm, resid, lw.norm1, arch.norm_eps) : resid;
+            L.attn = forward(later, lw.attn);
+        }
+        L.attn_out = L.attn.output;  // [n, d]
+
+        // 3. Residual add (post-LN: then norm₁), MLP, residual add (post-LN: then norm₂).
+        L.resid_mid = resid + L.attn_out;
+        if (!pre) L.resid_mid = apply_norm(arch.norm, L.resid_mid, lw.norm1, arch.norm_eps);
+        if (arch.mlp == MlpKind::None) {
+            L.mlp_in.resize(0, 0);
+            L.mlp_hidden.resize(0, 0);
+            L.mlp_out = MatRM::Zero(n, c.d_model);
+            L.resid_post = L.resid_mid;
+        } else {
+            L.mlp_in = pre ? apply_norm(arch.norm, L.resid_mid, lw.norm2, arch.norm_eps) : L.resid_mid;
+            L.mlp_out = mlp_forward(arch.mlp, L.mlp_in, lw.mlp, L.mlp_hidden);
+            L.resid_post = L.resid_mid + L.mlp_out;
+            if (!pre) L.resid_post = apply_norm(arch.norm, L.resid_post, lw.norm2, arch.norm_eps);
+        }
+        resid = L.resid_post;
+    }
+
+    // 4. Final norm, unembedding, next-token probabilities.   logits, probs: [n, V]
+    t.logits = unembed(arch, w, resid, &t.final_resid);
+    t.probs = softmax_rows(t.logits);
+    t.next.resize(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) t.next[static_cast<std::size_t>(i)] = top_k(t.probs.row(i), vocab, StackLimits::top_k);
+    if (!t.logits.allFinite()) {
+        throw ConfigError("trace", "the stack's logits hold a non-finite value: a number overflowed float");
+    }
+    for (const LayerTrace& L : t.layers) require_finite(L.attn);
+    return t;
+}
+
+// ---- logit lens and head detectors ---------------------------------------------------------------
+
+std::vector<std::vector<LensCell>> logit_lens(const StackTrace& t, const StackWeights& w, const Vocabulary& vocab) {
+    std::vector<std::vector<LensCell>> out(t.layers.size());
+    for (std::size_t l = 0; l < t.layers.size(); ++l) {
+        const MatRM p = softmax_rows(unembed(t.arch, w, t.layers[l].resid_post, nullptr));  // [n, V]
+        out[l].resize(static_cast<std::size_t>(p.rows()));
+        for (Eigen::Index i = 0; i < p.rows(); ++i) {
+            LensCell& cell = out[l][static_cast<std::size_t>(i)];
+            Eigen::Index best = 0;
+            p.row(i).maxCoeff(&best);
+            cell.top.id = static_cast<int>(best);
+            cell.top.token = vocab.tokens[static_cast<std::size_t>(best)];
+            cell.top.prob = p(i, best);
+            const int fin = t.next[static_cast<std::size_t>(i)].front().id;
+            cell.final_prob = p(i, fin);
+            cell.final_rank = static_cast<int>((p.row(i).array() > cell.final_prob).count());
+        }
+    }
+    return out;
+}
+
+HeadScores head_scores(const StackTrace& t) {
+    HeadScores s;
+    for (const LayerTrace& L : t.layers) {
+        const Trace& a = L.attn;
+        const int n = a.n, h = a.config.n_heads;
+        std::vector<float> prev(h), same(h), first(h), dup(h), ind(h);
+        for (int k = 0; k < h; ++k) {
+            const MatRM& A = a.weights[static_cast<std::size_t>(k)];
+            double sp = 0, ss = 0, sf = 0, sd = 0, si = 0;
+            int np = 0, nd = 0, ni = 0;
+            for (int i = 0; i < n; ++i) {
+                ss += A(i, i);
+                if (i >= 1) {
+                    sp += A(i, i - 1);
+                    sf += A(i, 0);
+                    ++np;
+                }
+                double d_row = 0, i_row = 0;
+                bool has_dup = false, has_ind = false;
+                for (int j = 0; j < i; ++j) {
+                    if (a.tokens[static_cast<std::size_t>(j)] != a.tokens[static_cast<std::size_t>(i)]) continue;
+                    has_dup = true;
+                    d_row += A(i, j);
+                    if (j + 1 < i) {
+                        has_ind = true;
+                        i_row += A(i, j + 1);
+                    }
+                }
+                if (has_dup) {
+                    sd += d_row;
+                    ++nd;
+                }
+                if (has_ind) {
+                    si += i_row;
+                    ++ni;
+                }
+            }
+            const auto ku = static_cast<std::size_t>(k);
+            same[ku] = n ? static_cast<float>(ss / n) : 0.0f;
+            prev[ku] = np ? static_cast<float>(sp / np) : 0.0f;
+            first[ku] = np ? static_cast<float>(sf / np) : 0.0f;
+            dup[ku] = nd ? static_cast<float>(sd / nd) : 0.0f;
+            ind[ku] = ni ? static_cast<float>(si / ni) : 0.0f;
+        }
+        s.previous_token.push_back(prev);
+        s.same_position.push_back(same);
+        s.first_token.push_back(first);
+        s.duplicate_token.push_back(dup);
+        s.induction.push_back(ind);
+    }
+    return s;
+}
+
+}  // namespace attnviz
