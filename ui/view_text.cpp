@@ -36,6 +36,11 @@ std::string count_text(double count) {
     return scaled_text(count, 1000.0, units, 7);
 }
 
+std::string decode_progress(int position, int n) {
+    if (position >= n) return n == 1 ? "the only token is decoded" : format("all %d tokens decoded", n);
+    return format("next token %d of %d", position, n);
+}
+
 void note(const ImVec4& colour, const std::string& text) {
     ImGui::PushStyleColor(ImGuiCol_Text, colour);
     ImGui::TextWrapped("%s", text.c_str());
