@@ -36,5 +36,18 @@ TEST(DecodeView, StepButtonOnTheLastTokenFinishesWithBalancedFrames) {
     decode_last_token_by("Step ▶ (N)", 5);  // "the cat sat on the mat": token 5 is the last
 }
 
+// A NUL in the text (here set directly; the monkey got one through the text box): the char
+// tokens include "\0", and a chip or query button labelled with it had an empty ImGui ID.
+TEST(TokenLabels, NulTokenDrawsInEveryTokenButton) {
+    for (const View v : {View::Pipeline, View::Query}) {
+        UiSession s(shared_window(), ImVec2(1280, 800), std::filesystem::temp_directory_path());
+        s.state.config.tokenize = Tokenization::Char;
+        s.state.config.text = std::string("ab\0c", 4);
+        s.state.view = v;
+        ASSERT_TRUE(s.state.recompute_now());
+        for (int k = 0; k < 3; ++k) EXPECT_EQ(s.frame(), "");
+    }
+}
+
 }  // namespace
 }  // namespace attnviz::testing

@@ -17,5 +17,15 @@ TEST(DecodeProgress, FinishedNamesNoTokenPastTheEnd) {
     EXPECT_EQ(decode_progress(1, 1), "the only token is decoded");
 }
 
+// A NUL token (a session's "\u0000", or an edit ImGui shortened) once made a chip's label ""
+// before its "##", an empty ImGui ID: ImGui aborted.
+TEST(VisibleToken, ControlCharactersBecomeTheirPictures) {
+    EXPECT_EQ(visible_token(std::string(1, '\0')), "␀");
+    EXPECT_EQ(visible_token("a\tb"), "a␉b");
+    EXPECT_EQ(visible_token("\x7f"), "␡");
+    EXPECT_EQ(visible_token(" "), "␣");
+    EXPECT_EQ(visible_token("日本 x"), "日本 x");
+}
+
 }  // namespace
 }  // namespace attnviz
