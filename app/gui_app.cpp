@@ -5,8 +5,8 @@
 #include "core/io/runtime_files.hpp"
 #include "ui/fonts.hpp"
 #include "ui/heatmap_gl.hpp"
+#include "ui/main_window.hpp"
 #include "ui/ui_context.hpp"
-#include "ui/views.hpp"
 
 #include <glad/gl.h>
 #include <GLFW/glfw3.h>
@@ -46,110 +46,6 @@ void set_window_icon(GLFWwindow* window) {
     for (Image& img : images) glfw_images.push_back(GLFWimage{img.width, img.height, img.rgba.data()});
     glfwSetWindowIcon(window, static_cast<int>(glfw_images.size()), glfw_images.data());
 }
-
-// ImGui 1.86 indexes keys by the platform key code (GLFW_KEY_*), as the GLFW backend fills them.
-void handle_shortcuts(UiContext& ctx, bool& help, bool& want_screenshot) {
-    AppState& st = ctx.state;
-    const ImGuiIO& io = ImGui::GetIO();
-    if (ImGui::IsKeyPressed(GLFW_KEY_F1)) help = !help;
-    if (ImGui::IsKeyPressed(GLFW_KEY_F12)) want_screenshot = true;
-    if (io.WantTextInput) return;  // typing in a field: arrows and digits belong to it
-    if (io.KeyCtrl || io.KeyAlt) {
-        // Every tab has a digit (view_shortcut): Ctrl+1 … Ctrl+9, Ctrl+0, then Alt+1 … for the rest.
-        for (std::size_t v = 0; v < views().size(); ++v) {
-            const ViewShortcut key = view_shortcut(v);
-            const bool modifier = key.alt ? io.KeyAlt && !io.KeyCtrl : io.KeyCtrl && !io.KeyAlt;
-            if (modifier && ImGui::IsKeyPressed(GLFW_KEY_0 + key.digit)) st.view = views()[v].view;
-        }
-        // Ctrl+PageDown / Ctrl+PageUp walk the tabs, as in browsers (Ctrl+Tab is ImGui's window switcher).
-        if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_PAGE_DOWN)) st.cycle_view(+1);
-        if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_PAGE_UP)) st.cycle_view(-1);
-        return;
-    }
-    // ←/→ step whatever the view steps: tiles in the Tiling view, stages everywhere else.
-    if (st.view == View::Tiling) {
-        if (ImGui::IsKeyPressed(GLFW_KEY_LEFT)) ctx.tiling.tile = std::max(0, ctx.tiling.tile - 1);
-        if (ImGui::IsKeyPressed(GLFW_KEY_RIGHT)) ++ctx.tiling.tile;  // clamped when the view refreshes
-    } else {
-        if (ImGui::IsKeyPressed(GLFW_KEY_LEFT)) st.prev_stage();
-        if (ImGui::IsKeyPressed(GLFW_KEY_RIGHT)) st.next_stage();
-    }
-    if (st.view == View::Decode && ImGui::IsKeyPressed(GLFW_KEY_N)) st.decode_step();
-    if (ImGui::IsKeyPressed(GLFW_KEY_LEFT_BRACKET)) st.set_query(st.query - 1);
-    if (ImGui::IsKeyPressed(GLFW_KEY_RIGHT_BRACKET)) st.set_query(st.query + 1);
-    const int digits[] = {GLFW_KEY_1, GLFW_KEY_2, GLFW_KEY_3, GLFW_KEY_4, GLFW_KEY_5,
-                               GLFW_KEY_6, GLFW_KEY_7, GLFW_KEY_8, GLFW_KEY_9};
-    for (int k = 0; k < 9; ++k)
-        if (ImGui::IsKeyPressed(digits[k])) st.select_head(k);
-}
-
-void draw_main_window(UiContext& ctx, float fps, View& shown_view) {
-    AppState& st = ctx.state;
-    const ImGuiIO& io = ImGui::GetIO();
-    ImGui::SetNextWindowPos(ImVec2(0, 0));
-    ImGui::SetNextWindowSize(io.DisplaySize);
-    ImGui::Begin("attnviz", nullptr,
-                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoBringToFrontOnFocus);
-    const float status_h = ImGui::GetFrameHeightWithSpacing() + 4;
-    ImGui::BeginChild("controls", ImVec2(340, -status_h), true);
-    ImGui::PushFont(ctx.fonts.title);
-    ImGui::TextUnformatted("attnviz");
-    ImGui::PopFont();
-    ImGui::TextDisabled("scaled dot-product attention, step by step");
-    draw_controls(ctx);
-    ImGui::EndChild();
-    ImGui::SameLine();
-    ImGui::BeginChild("main", ImVec2(0, -status_h), false);
-    draw_token_strip(ctx);
-    // The active tab stands out, focused or not: dark idle tabs, a saturated active one (and the
-    // bar's rule under it); the Positional view's own tab bar inside gets the same look.
-    const ImVec4 idle(0.13f, 0.16f, 0.21f, 1.0f), active(0.20f, 0.50f, 0.92f, 1.0f);
-    ImGui::PushStyleColor(ImGuiCol_Tab, idle);
-    ImGui::PushStyleColor(ImGuiCol_TabUnfocused, idle);
-    ImGui::PushStyleColor(ImGuiCol_TabHovered, ImVec4(0.28f, 0.40f, 0.58f, 1.0f));
-    ImGui::PushStyleColor(ImGuiCol_TabActive, active);
-    ImGui::PushStyleColor(ImGuiCol_TabUnfocusedActive, active);
-    if (ImGui::BeginTabBar("views")) {
-        for (std::size_t index = 0; index < views().size(); ++index) {
-            const ViewInfo& info = views()[index];
-            const View v = info.view;
-            const std::string name(info.title);
-            // A view chosen by shortcut or flag selects its tab once; clicks select as usual.
-            const ImGuiTabItemFlags flags = (st.view == v && shown_view != v) ? ImGuiTabItemFlags_SetSelected : 0;
-            const bool open = ImGui::BeginTabItem(name.c_str(), nullptr, flags);
-            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s  (%s)", name.c_str(), to_string(view_shortcut(index)).c_str());
-            if (open) {
-                if (shown_view == st.view || flags) st.view = v;
-                shown_view = v;
-                ImGui::BeginChild("view", ImVec2(0, 0), false);
-                switch (v) {
-                    case View::Pipeline: draw_pipeline_view(ctx); break;
-                    case View::Heads: draw_heads_view(ctx); break;
-                    case View::Positional: draw_positional_view(ctx); break;
-                    case View::Query: draw_query_view(ctx); break;
-                    case View::Decode: draw_decode_view(ctx); break;
-                    case View::Cost: draw_cost_view(ctx); break;
-                    case View::Tiling: draw_tiling_view(ctx); break;
-                    case View::Sparse: draw_sparse_view(ctx); break;
-                    case View::Recurrence: draw_recurrence_view(ctx); break;
-                    case View::SqrtDk: draw_sqrt_dk_view(ctx); break;
-                    case View::Length: draw_length_view(ctx); break;
-                    case View::Edit: draw_edit_view(ctx); break;
-                    case View::Quiz: draw_quiz_view(ctx); break;
-                }
-                ImGui::EndChild();
-                ImGui::EndTabItem();
-            }
-        }
-        ImGui::EndTabBar();
-    }
-    ImGui::PopStyleColor(5);
-    ImGui::EndChild();
-    ImGui::Separator();
-    draw_status_bar(ctx, fps);
-    ImGui::End();
-}
-
 
 double percentile(std::vector<double> v, double p) {
     if (v.empty()) return 0.0;
@@ -222,8 +118,7 @@ int run_gui(const GuiOptions& options) {
             state.set_status("loaded " + options.session_path.string(), false);
         }
 
-        bool help = false, want_screenshot = false;
-        View shown_view = static_cast<View>(-1);
+        const KeyCodes keys{GLFW_KEY_0, GLFW_KEY_A, GLFW_KEY_F1, GLFW_KEY_LEFT_BRACKET, GLFW_KEY_RIGHT_BRACKET};
         int settle_frames = 0;
         std::vector<double> frame_ms, latency_ms;
         Clock::time_point last = Clock::now(), keystroke_at{};
@@ -240,15 +135,7 @@ int run_gui(const GuiOptions& options) {
             // cell and put a tooltip into every screenshot.
             if (headless_run) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
             ImGui::NewFrame();
-            handle_shortcuts(ctx, help, want_screenshot);
-            if (!io.WantTextInput && io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_S))
-                state.save_session_to(ctx.session_path);
-            if (!io.WantTextInput && io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_O))
-                state.load_session_from(ctx.session_path);
-            ctx.frame_hover = Hover{};
-            draw_main_window(ctx, fps, shown_view);
-            draw_help(&help);
-            state.hover = ctx.frame_hover;  // every panel drew with last frame's hover; all agree
+            draw_frame(ctx, keys, fps);
 
             ImGui::Render();
             int fb_w = 0, fb_h = 0;
@@ -258,8 +145,8 @@ int run_gui(const GuiOptions& options) {
             glClear(GL_COLOR_BUFFER_BIT);
             ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 
-            if (want_screenshot) {
-                want_screenshot = false;
+            if (ctx.screenshot_requested) {
+                ctx.screenshot_requested = false;
                 const auto path = ctx.export_dir / ("attnviz_window_" + file_timestamp() + ".png");
                 try {
                     write_png_atomic(path, read_framebuffer(0, fb_w, fb_h));

@@ -4,6 +4,7 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace attnviz {
 namespace {
@@ -20,9 +21,14 @@ struct TextBoxEdit {
 int rewrap_on_edit(ImGuiInputTextCallbackData* data) {
     if (data->EventFlag != ImGuiInputTextFlags_CallbackEdit) return 0;
     auto* e = static_cast<TextBoxEdit*>(data->UserData);
-    const std::string text = unwrap_edit(e->box->wrap, std::string_view(data->Buf, static_cast<std::size_t>(data->BufTextLen)));
+    // The text ends at the first NUL whatever BufTextLen says: ImGui 1.86 can hand over a length
+    // that counts bytes its UTF-16 copy dropped (a character past U+FFFF), and checks strlen.
+    const std::size_t len = std::min(static_cast<std::size_t>(data->BufTextLen), std::strlen(data->Buf));
+    const std::string text = unwrap_edit(e->box->wrap, std::string_view(data->Buf, len));
     e->box->wrap = soft_wrap(text, e->width, measure);
     std::copy(e->box->wrap.shown.begin(), e->box->wrap.shown.end(), data->Buf);
+    data->Buf[e->box->wrap.shown.size()] = '\0';
+    data->BufTextLen = static_cast<int>(e->box->wrap.shown.size());
     data->BufDirty = true;
     return 0;
 }

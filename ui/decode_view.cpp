@@ -61,17 +61,20 @@ void draw_decode_view(UiContext& ctx) {
     }
     const Decoder& dec = *d.decoder;
 
+    // The controls record what to do and it happens once the view is drawn: a step changes
+    // done() between BeginDisabled and EndDisabled, and a reset frees the decoder `dec` is.
     ImGui::SetNextItemWidth(160);
     int prefill = d.prefill;
-    if (ImGui::SliderInt("prefill", &prefill, 1, std::max(1, t.n))) st.decode_reset(prefill);
+    const bool reset = ImGui::SliderInt("prefill", &prefill, 1, std::max(1, t.n));
     ImGui::SameLine();
-    if (dec.done()) ImGui::BeginDisabled();
-    if (ImGui::Button("Step ▶ (N)")) st.decode_step();
+    const bool done = dec.done();
+    if (done) ImGui::BeginDisabled();
+    const bool step = ImGui::Button("Step ▶ (N)");
     ImGui::SameLine();
-    if (ImGui::Button("Run to end")) st.decode_to_end();
-    if (dec.done()) ImGui::EndDisabled();
+    const bool to_end = ImGui::Button("Run to end");
+    if (done) ImGui::EndDisabled();
     ImGui::SameLine();
-    if (ImGui::Button("Reset")) st.decode_reset(d.prefill);
+    const bool restart = ImGui::Button("Reset");
     // The label wraps with the first button, so it never ends a line on its own.
     flow(text_width("  K/V sharing:") + ImGui::GetStyle().ItemSpacing.x +
          button_width(format("MHA (kv = %d)", c.n_heads).c_str()));
@@ -91,8 +94,8 @@ void draw_decode_view(UiContext& ctx) {
     }
     ImGui::PopFont();
     const double ratio = d.macs_cached > 0 ? static_cast<double>(d.macs_recompute) / static_cast<double>(d.macs_cached) : 0.0;
-    ImGui::Text("next token %d of %d   cache: %d entries × %d K/V head%s = %s", dec.position(), t.n, c_len, kv,
-                kv == 1 ? "" : "s", bytes_text(static_cast<double>(dec.cache_bytes())).c_str());
+    ImGui::Text("%s   cache: %d entries × %d K/V head%s = %s", decode_progress(dec.position(), t.n).c_str(), c_len,
+                kv, kv == 1 ? "" : "s", bytes_text(static_cast<double>(dec.cache_bytes())).c_str());
     if (last) {
         ImGui::SameLine();
         ImGui::TextColored(kNoteColour, "   this step: %s MACs with the cache vs %s recomputing the prefix",
@@ -101,6 +104,8 @@ void draw_decode_view(UiContext& ctx) {
         ImGui::Text("all steps so far: %s vs %s MACs — the cache saves %.1f× the work", 
                     count_text(static_cast<double>(d.macs_cached)).c_str(),
                     count_text(static_cast<double>(d.macs_recompute)).c_str(), ratio);
+    } else if (done) {
+        ImGui::TextDisabled("the prefill covered every token: lower it to decode step by step");
     } else {
         ImGui::TextDisabled("press Step (or N) to decode token %d", dec.position());
     }
@@ -149,6 +154,11 @@ void draw_decode_view(UiContext& ctx) {
     draw_heatmap(ctx, cache_spec("decode_K", "K", K, 1), ImVec2(w_cache, top_h));
     ImGui::SameLine();
     draw_heatmap(ctx, cache_spec("decode_V", "V", V, 2), ImVec2(w_cache, top_h));
+
+    if (reset) st.decode_reset(prefill);
+    else if (restart) st.decode_reset(d.prefill);
+    else if (to_end) st.decode_to_end();
+    else if (step) st.decode_step();
 }
 
 }  // namespace attnviz

@@ -21,6 +21,7 @@ const ImWchar kRanges[] = {
     0x2190, 0x21FF,  // Arrows
     0x2200, 0x22FF,  // Mathematical operators (√, ∞, ∈, −, ≤, Σ)
     0x2300, 0x23FF,  // Misc technical (⌈ ⌉)
+    0x2400, 0x243F,  // Control Pictures: control characters in tokens (␀, ␉)
     0x2500, 0x25FF,  // Box drawing, blocks, shapes (▶ ■ ●)
     0,
 };

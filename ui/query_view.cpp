@@ -1,4 +1,5 @@
 #include "ui/trace_panels.hpp"
+#include "ui/view_text.hpp"
 #include "ui/views.hpp"
 
 #include <imgui.h>
@@ -24,7 +25,7 @@ void draw_query_view(UiContext& ctx) {
         ImGui::SameLine();
         const bool cur = q == i;
         if (cur) ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.85f, 0.55f, 0.15f, 1));
-        if (ImGui::SmallButton((t.tokens[static_cast<std::size_t>(q)] + "##q" + std::to_string(q)).c_str())) st.set_query(q);
+        if (ImGui::SmallButton((visible_token(t.tokens[static_cast<std::size_t>(q)]) + "##q" + std::to_string(q)).c_str())) st.set_query(q);
         if (cur) ImGui::PopStyleColor();
     }
     ImGui::SetNextItemWidth(160);

@@ -1,3 +1,4 @@
+#include "ui/view_text.hpp"
 #include "ui/views.hpp"
 
 #include <imgui.h>
@@ -17,8 +18,7 @@ void draw_token_strip(UiContext& ctx) {
     const int shown = std::min<int>(static_cast<int>(chips.size()), 512);
     const ImGuiStyle& style = ImGui::GetStyle();
     auto chip_label = [&](int i) {
-        const std::string& tok = chips[static_cast<std::size_t>(i)];
-        return (tok == " " ? std::string("␣") : tok) + "##chip" + std::to_string(i);
+        return visible_token(chips[static_cast<std::size_t>(i)]) + "##chip" + std::to_string(i);
     };
     auto chip_width = [&](const std::string& label) {
         return ImGui::CalcTextSize(label.c_str(), nullptr, true).x + style.FramePadding.x * 2;

@@ -128,6 +128,9 @@ struct UiContext {
     Fonts fonts;
     std::map<std::string, HeatmapTexture> textures;  // keyed by panel id
     Hover frame_hover;                               // written by panels under the mouse this frame
+    View shown_view = static_cast<View>(-1);         // the tab drawn last frame (none before the first)
+    bool help_open = false;                          // F1
+    bool screenshot_requested = false;               // F12: the frame loop saves the window and clears it
     std::filesystem::path export_dir = ".";          // where "Save PNG" writes
     int export_scale = 1;                            // 1× or 2×
     bool headless = false;                           // --screenshot / --bench-frames: wait for background labs

@@ -36,6 +36,29 @@ std::string count_text(double count) {
     return scaled_text(count, 1000.0, units, 7);
 }
 
+std::string visible_token(const std::string& token) {
+    if (token == " ") return "␣";
+    std::string out;
+    for (const char ch : token) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c >= 0x20 && c != 0x7f) {
+            out += ch;
+            continue;
+        }
+        // U+2400 + c (U+2421 for DEL), three bytes of UTF-8: E2 90 80 + c.
+        const unsigned picture = c == 0x7f ? 0x21u : c;
+        out += static_cast<char>(0xE2);
+        out += static_cast<char>(0x90);
+        out += static_cast<char>(0x80 + picture);
+    }
+    return out;
+}
+
+std::string decode_progress(int position, int n) {
+    if (position >= n) return n == 1 ? "the only token is decoded" : format("all %d tokens decoded", n);
+    return format("next token %d of %d", position, n);
+}
+
 void note(const ImVec4& colour, const std::string& text) {
     ImGui::PushStyleColor(ImGuiCol_Text, colour);
     ImGui::TextWrapped("%s", text.c_str());

@@ -29,6 +29,15 @@ std::string bytes_text(double bytes);
 // "3.2 G", "12.5 M", "640 k": decimal units for counts such as FLOPs.
 std::string count_text(double count);
 
+// A token as a widget label shows it: a lone space as "␣", control characters (a NUL from a
+// session file or a broken edit included) as their Control Pictures (U+2400 …), so a label
+// never ends early at a NUL, which would give an empty ImGui ID (ImGui aborts on that).
+std::string visible_token(const std::string& token);
+
+// The KV cache view's progress: "next token 3 of 6" (positions from 0), and once `position`
+// reaches n "all 6 tokens decoded", never a token past the end.
+std::string decode_progress(int position, int n);
+
 // Text that wraps inside the view, in a colour; a caption is a note in the disabled colour.
 void note(const ImVec4& colour, const std::string& text);
 void caption(const std::string& text);

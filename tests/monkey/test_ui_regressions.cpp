@@ -1,0 +1,53 @@
+// Defects the monkey found, each replayed by hand: the clicks that triggered it, through the
+// real frame loop, and the frame checked for balanced ImGui stacks.
+#include "tests/monkey/ui_harness.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace attnviz::testing {
+namespace {
+
+UiWindow& shared_window() {
+    static UiWindow window;  // one GL window for the whole executable
+    return window;
+}
+
+// The last token decoded by a button: the view used to test "done" before and after the button
+// that changes it, so EndDisabled ran without its BeginDisabled and ImGui aborted.
+void decode_last_token_by(const char* button, int prefill) {
+    UiSession s(shared_window(), ImVec2(1600, 1000), std::filesystem::temp_directory_path());
+    s.state.view = View::Decode;
+    ASSERT_TRUE(s.state.recompute_now());
+    ASSERT_TRUE(s.state.decode_reset(prefill));
+    for (int k = 0; k < 3; ++k) ASSERT_EQ(s.frame(), "");  // the tab bar selects the view's tab
+    std::string error;
+    ASSERT_TRUE(click_item(s, "/view_", button, error)) << button << " not found in the KV cache view";
+    EXPECT_EQ(error, "");
+    ASSERT_TRUE(s.state.decode.decoder);
+    EXPECT_TRUE(s.state.decode.decoder->done());
+    EXPECT_EQ(s.frame(), "");
+}
+
+TEST(DecodeView, RunToEndButtonFinishesWithBalancedFrames) { decode_last_token_by("Run to end", 1); }
+
+TEST(DecodeView, StepButtonOnTheLastTokenFinishesWithBalancedFrames) {
+    decode_last_token_by("Step ▶ (N)", 5);  // "the cat sat on the mat": token 5 is the last
+}
+
+// A NUL in the text (here set directly; the monkey got one through the text box): the char
+// tokens include "\0", and a chip or query button labelled with it had an empty ImGui ID.
+TEST(TokenLabels, NulTokenDrawsInEveryTokenButton) {
+    for (const View v : {View::Pipeline, View::Query}) {
+        UiSession s(shared_window(), ImVec2(1280, 800), std::filesystem::temp_directory_path());
+        s.state.config.tokenize = Tokenization::Char;
+        s.state.config.text = std::string("ab\0c", 4);
+        s.state.view = v;
+        ASSERT_TRUE(s.state.recompute_now());
+        for (int k = 0; k < 3; ++k) EXPECT_EQ(s.frame(), "");
+    }
+}
+
+}  // namespace
+}  // namespace attnviz::testing
