@@ -9,6 +9,7 @@
 #include "core/model_setup.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace attnviz {
 
@@ -19,6 +20,25 @@ ExportFormat parse_export_format(const std::string& s) {
 }
 
 int export_cell_px(int rows, int cols) { return std::clamp(480 / std::max({rows, cols, 1}), 2, 24); }
+
+bool is_export_file(std::string_view name) {
+    static const std::set<std::string, std::less<>> kNames = {
+        "trace.json", "config.json", "tokens.csv", "source_tokens.csv",
+        // Every tensor any configuration exports (cross-attention and ALiBi add theirs), as CSV.
+        "X.csv", "PE.csv", "X_in.csv", "X_source.csv", "X_in_source.csv", "W_Q.csv", "W_K.csv", "W_V.csv",
+        "W_O.csv", "Q_proj.csv", "K_proj.csv", "Q.csv", "K.csv", "V.csv", "scores.csv", "scores_scaled.csv",
+        "mask.csv", "additive_mask.csv", "alibi_slopes.csv", "logits.csv", "weights.csv", "head_outputs.csv",
+        "concat.csv", "output.csv"};
+    if (kNames.count(name)) return true;
+    for (std::string_view stem : {"weights_head", "scores_head"}) {
+        if (name.size() <= stem.size() + 4 || name.substr(0, stem.size()) != stem ||
+            name.substr(name.size() - 4) != ".png")
+            continue;
+        const std::string_view digits = name.substr(stem.size(), name.size() - stem.size() - 4);
+        if (std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return true;
+    }
+    return false;
+}
 
 std::vector<std::string> export_trace(const ExportRequest& req) {
     // Everything is computed, and bad options throw, before anything touches the disk.
@@ -41,7 +61,7 @@ std::vector<std::string> export_trace(const ExportRequest& req) {
         extra["decode"] = decode_to_json(run_decode(in, w, req.decode->prefill, steps), in.tokens);
     }
     if (req.tiles) extra["tiles"] = tiles_to_json(tiles_report(t, req.tiles->block_q, req.tiles->block_k));
-    StagedDir dir(req.out);
+    StagedDir dir(req.out, is_export_file);
     if (req.format == ExportFormat::Json) {
         dir.add("trace.json", trace_to_json(t, extra));
     } else {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace attnviz {
@@ -41,6 +42,10 @@ struct ExportRequest {
 // Throws ConfigError (bad option) or IoError (cannot write); on failure `out` is left as it was.
 // Returns the names of the files written.
 std::vector<std::string> export_trace(const ExportRequest& request);
+
+// The files some export writes (trace.json, NAME.csv for every tensor name, weights_headN.png, ...):
+// an existing --out directory holding only these is replaced whole; anything else is refused.
+bool is_export_file(std::string_view name);
 
 // Cell side in pixels so a heatmap of rows × cols stays readable and bounded.
 int export_cell_px(int rows, int cols);

@@ -309,25 +309,68 @@ TEST(ExportCli, ADirectoryInTheWayFailsBeforeAnyFileIsReplaced) {
     EXPECT_EQ(test::snapshot(dir.path()), before);
 }
 
-TEST(ExportCli, SuccessfulExportIntoExistingDirKeepsUnrelatedFiles) {
+TEST(ExportCli, ExportOverAnEarlierExportReplacesItWhole) {
     TempDir dir;
-    test::write_text(dir / "notes.txt", "mine");
-    test::write_text(dir / "trace.json", "old trace");
-    test::write_text(dir / "weights_head9.png", "from an 10-head export");
-    fs::create_directory(dir / "sub");
-    test::write_text(dir / "sub" / "keep", "k");
-    const test::CliRun r = run_cli("export --text 'a b' --heads 1 --d-model 4" + out_flag(dir.path()));
+    const fs::path out = dir / "out";
+    ASSERT_EQ(run_cli("export --text 'a b c' --heads 4 --format csv" + out_flag(out)).code, 0);
+    const test::CliRun r = run_cli("export --text 'a b' --heads 1 --d-model 4" + out_flag(out));
     ASSERT_EQ(r.code, 0) << r.err;
     Config c;
     c.text = "a b";
     c.n_heads = 1;
     c.d_model = 4;
-    EXPECT_EQ(read_file(dir / "trace.json"), trace_to_json(run(c)));
-    EXPECT_EQ(read_file(dir / "notes.txt"), "mine");
-    EXPECT_EQ(read_file(dir / "weights_head9.png"), "from an 10-head export");  // not ours to delete
-    EXPECT_EQ(read_file(dir / "sub" / "keep"), "k");
-    EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"notes.txt", "scores_head0.png", "sub", "trace.json",
-                                                             "weights_head0.png", "weights_head9.png"}));
+    EXPECT_EQ(read_file(out / "trace.json"), trace_to_json(run(c)));
+    // The CSV files and heads 1 to 3 of the first export are gone: the folder never mixes two exports.
+    EXPECT_EQ(entries(out), (std::vector<std::string>{"scores_head0.png", "trace.json", "weights_head0.png"}));
+    EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"out"}));
+}
+
+TEST(ExportCli, ADirHoldingOtherFilesIsRefusedAndLeftAsItWas) {
+    TempDir dir;
+    test::write_text(dir / "notes.txt", "mine");
+    test::write_text(dir / "trace.json", "old trace");
+    fs::create_directory(dir / "sub");
+    test::write_text(dir / "sub" / "keep", "k");
+    const auto before = test::snapshot(dir.path());
+    const test::CliRun r = run_cli("export --text 'a b' --heads 1 --d-model 4" + out_flag(dir.path()));
+    EXPECT_EQ(r.code, kExitBadInput);
+    EXPECT_EQ(r.err, "attnviz export: cannot replace " + dir.path().string() +
+                         ": it holds notes.txt, which is not an export file; move it away or choose another --out\n");
+    EXPECT_EQ(test::snapshot(dir.path()), before);
+}
+
+TEST(ExportCli, StagingLeftByAKilledExportIsRemovedByTheNext) {
+    const pid_t child = ::fork();  // a pid that ran and is gone
+    if (child == 0) ::_exit(0);
+    ASSERT_GT(child, 0);
+    ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+    TempDir dir;
+    const fs::path out = dir / "out";
+    fs::create_directory(out);
+    const fs::path beside = dir / ("out.attnviz-staging-" + std::to_string(child) + "-0");
+    const fs::path inside = out / (".attnviz-staging-" + std::to_string(child) + "-1");  // older versions
+    for (const fs::path& p : {beside, inside}) {
+        fs::create_directory(p);
+        test::write_text(p / "weights.csv", "half written");
+    }
+    const test::CliRun r = run_cli("export --text 'a b' --heads 1 --d-model 4" + out_flag(out));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"out"}));
+    EXPECT_EQ(entries(out), (std::vector<std::string>{"scores_head0.png", "trace.json", "weights_head0.png"}));
+}
+
+TEST(Export, ExportFilesAreRecognisedAndOthersAreNot) {
+    for (const Config& c : {test::self_config(), test::cross_config()})
+        for (const NamedTensor& nt : named_tensors(run(c))) EXPECT_TRUE(is_export_file(nt.name + ".csv")) << nt.name;
+    Config alibi;
+    alibi.positional = Positional::Alibi;
+    for (const NamedTensor& nt : named_tensors(run(alibi))) EXPECT_TRUE(is_export_file(nt.name + ".csv")) << nt.name;
+    for (const char* yes : {"trace.json", "config.json", "tokens.csv", "source_tokens.csv", "weights_head0.png",
+                            "scores_head63.png"})
+        EXPECT_TRUE(is_export_file(yes)) << yes;
+    for (const char* no : {"notes.txt", "data.csv", "weights_head.png", "weights_headx.png", "scores_head1.png.bak",
+                           ".attnviz-staging-1-0", "trace.json~"})
+        EXPECT_FALSE(is_export_file(no)) << no;
 }
 
 TEST(ExportCli, TrailingSlashOnANewDirIsTheSameDir) {
