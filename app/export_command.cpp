@@ -63,12 +63,13 @@ std::vector<std::string> export_trace(const ExportRequest& req) {
     if (req.tiles) extra["tiles"] = tiles_to_json(tiles_report(t, req.tiles->block_q, req.tiles->block_k));
     StagedDir dir(req.out, is_export_file);
     if (req.format == ExportFormat::Json) {
-        dir.add("trace.json", trace_to_json(t, extra));
+        dir.add_stream("trace.json", [&](std::ostream& os) { write_trace_json(os, t, extra); });
     } else {
         dir.add("config.json", config_to_json(t.config).dump(2) + "\n");
         dir.add("tokens.csv", tokens_to_csv(t.tokens));
         if (t.config.cross()) dir.add("source_tokens.csv", tokens_to_csv(t.source_tokens));
-        for (const NamedTensor& nt : named_tensors(t)) dir.add(nt.name + ".csv", tensor_to_csv(nt));
+        for (const TensorView& v : tensor_views(t))
+            dir.add_stream(v.name + ".csv", [&](std::ostream& os) { write_tensor_csv(os, v); });
     }
     HeatmapStyle style;
     style.cell_px = export_cell_px(t.n, t.m);
