@@ -5,7 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,8 +17,16 @@ namespace attnviz {
 
 inline constexpr int kExitBadInput = 2;
 
-enum class ExportFormat { Json, Csv };
+enum class ExportFormat { Json, Csv, Safetensors };
 ExportFormat parse_export_format(const std::string& s);  // throws ConfigError("format", ...)
+
+inline constexpr std::uint64_t kDefaultMaxOutput = 4ull << 30;  // fits n = 4096, 8 heads as safetensors (2.2 GiB)
+
+// "4G", "512M", "1.5G", "100000": bytes, K/M/G/T 1024-based, an optional "B" or "iB" after the
+// letter. Throws ConfigError("max_output", ...).
+std::uint64_t parse_byte_size(const std::string& s);
+// "2.21 GiB", "512 MiB", "35.0 KiB", "12 bytes": three significant digits.
+std::string format_bytes(std::uint64_t bytes);
 
 struct Trace;
 
@@ -37,10 +47,18 @@ struct ExportRequest {
     };
     std::optional<Decode> decode;
     std::optional<Tiles> tiles;
+    // The trace files' estimated size must not pass this (the heatmap PNGs are not counted).
+    std::uint64_t max_output = kDefaultMaxOutput;
+    // Told the estimate before anything is written (written = 0), then after each MiB written.
+    std::function<void(std::uint64_t written, std::uint64_t estimate)> on_progress;
 };
 
-// Throws ConfigError (bad option) or IoError (cannot write); on failure `out` is left as it was.
-// Returns the names of the files written.
+// Bytes of the trace files (trace.json, trace.safetensors or the CSVs) the request would write:
+// exact for safetensors, within about 1% for text (see estimate_number_chars).
+std::uint64_t estimate_export_bytes(const Trace& trace, ExportFormat format, const nlohmann::json& extra);
+
+// Throws ConfigError (bad option, or an estimate above max_output) or IoError (cannot write); on
+// failure `out` is left as it was. Returns the names of the files written.
 std::vector<std::string> export_trace(const ExportRequest& request);
 
 // The files some export writes (trace.json, NAME.csv for every tensor name, weights_headN.png, ...):

@@ -41,7 +41,7 @@ void write_plain(const fs::path& path, std::string_view bytes, const fs::path& s
 }
 
 // A 1 MiB output buffer straight over a file descriptor (std::ofstream hides the descriptor that
-// fsync needs). Writes of a buffer or more bypass it. `flushed` hears of every byte handed to write(2).
+// fsync needs). Writes of a buffer or more bypass it. `flushed` hears of every MiB handed to write(2).
 class FdBuf : public std::streambuf {
 public:
     FdBuf(int fd, std::function<void(std::size_t)> flushed) : fd_(fd), flushed_(std::move(flushed)), buf_(1 << 20) {
@@ -71,19 +71,23 @@ private:
         setp(buf_.data(), buf_.data() + buf_.size());
         return write_all(buf_.data(), n);
     }
+    // In slices of the buffer's size, so a single write of gigabytes is still heard of every MiB.
     bool write_all(const char* p, std::size_t n) {
-        const std::size_t total = n;
         while (n > 0) {
-            const ssize_t w = ::write(fd_, p, n);
-            if (w < 0) {
-                if (errno == EINTR) continue;
-                error_ = errno;
-                return false;
+            const std::size_t slice = std::min(n, buf_.size());
+            for (std::size_t left = slice; left > 0;) {
+                const ssize_t w = ::write(fd_, p, left);
+                if (w < 0) {
+                    if (errno == EINTR) continue;
+                    error_ = errno;
+                    return false;
+                }
+                p += w;
+                left -= static_cast<std::size_t>(w);
             }
-            p += w;
-            n -= static_cast<std::size_t>(w);
+            n -= slice;
+            flushed_(slice);
         }
-        if (total > 0) flushed_(total);
         return true;
     }
 

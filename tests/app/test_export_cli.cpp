@@ -5,6 +5,7 @@
 #include "core/heatmap_image.hpp"
 #include "core/io/config_json.hpp"
 #include "core/io/png_writer.hpp"
+#include "core/io/safetensors.hpp"
 #include "core/io/trace_csv.hpp"
 #include "core/io/trace_json.hpp"
 #include "tests/app/app_test_helpers.hpp"
@@ -14,6 +15,7 @@
 #include <stb_image.h>
 
 #include <algorithm>
+#include <cstring>
 #include <tuple>
 
 namespace attnviz {
@@ -202,7 +204,8 @@ const std::vector<BadCase>& bad_cases() {
         {"--tokenize bpe", "attnviz export: tokenize=bpe must be one of word|char", false},
         {"--rope-style spiral", "attnviz export: rope_style=spiral must be one of interleaved|half", false},
         {"--scale log", "attnviz export: scale=log must be one of sqrt|linear|none", false},
-        {"--format xml", "attnviz export: format=xml must be one of json|csv", false},
+        {"--format xml", "attnviz export: format=xml must be one of json|csv|safetensors", false},
+        {"--max-output 2X", "attnviz export: max_output=2X must be a size in bytes, e.g. 4G, 512M or 1000000", false},
         {"--temperature 0", "attnviz export: temperature=0 must be finite, > 0 and at most 1e+06", false},
         {"--text ''", "attnviz export: text is empty: type at least one token", false},
         {"--padding 9", "attnviz export: padding=9 is past the last token (index 5)", false},
@@ -395,11 +398,12 @@ TEST(Export, CellSizeKeepsTheGridNear480PixelsWithin2To24) {
     EXPECT_EQ(export_cell_px(4096, 4096), 2);  // 0, clamped
 }
 
-TEST(Export, FormatParsesJsonAndCsvOnly) {
+TEST(Export, FormatParsesJsonCsvAndSafetensorsOnly) {
     EXPECT_EQ(parse_export_format("json"), ExportFormat::Json);
     EXPECT_EQ(parse_export_format("csv"), ExportFormat::Csv);
+    EXPECT_EQ(parse_export_format("safetensors"), ExportFormat::Safetensors);
     EXPECT_TRUE(test::throws_config_error([] { parse_export_format("JSON"); }, "format",
-                                          {"format=JSON must be one of json|csv"}));
+                                          {"format=JSON must be one of json|csv|safetensors"}));
     EXPECT_TRUE(test::throws_config_error([] { parse_export_format(""); }, "format"));
 }
 
@@ -433,6 +437,115 @@ TEST(Export, ExportTraceThrowsBeforeTouchingTheDisk) {
     req.out = "";
     EXPECT_THROW(export_trace(req), IoError);
     EXPECT_TRUE(entries(dir.path()).empty());
+}
+
+TEST(ExportCli, SafetensorsHoldsEveryTensorOfTraceJsonBitForBit) {
+    for (const auto& [flags, config] : {std::pair{kSelfFlags, test::self_config()}, std::pair{kCrossFlags, test::cross_config()}}) {
+        SCOPED_TRACE(flags);
+        TempDir dir;
+        const fs::path out = dir / "st";
+        const test::CliRun r = run_cli("export " + flags + " --format safetensors" + out_flag(out));
+        ASSERT_EQ(r.code, 0) << r.err;
+        EXPECT_EQ(r.err, "");
+        const Trace t = run(config);
+        std::vector<std::string> expected = png_names(t.config.n_heads);
+        expected.push_back("trace.json");
+        expected.push_back("trace.safetensors");
+        EXPECT_EQ(entries(out), sorted(expected));
+        EXPECT_EQ(read_file(out / "trace.json"), trace_summary_json(t, "trace.safetensors"));
+        const SafetensorsFile f = open_safetensors(out / "trace.safetensors");
+        EXPECT_EQ(f.metadata(), (std::map<std::string, std::string>{{"format", "attnviz-trace"}, {"version", "1"}}));
+        const std::vector<NamedTensor> all = named_tensors(t);
+        ASSERT_EQ(f.tensors().size(), all.size());
+        for (std::size_t k = 0; k < all.size(); ++k) {
+            const NamedTensor& nt = all[k];
+            SCOPED_TRACE(nt.name);
+            const TensorInfo& info = f.at(nt.name);
+            EXPECT_EQ(f.tensors()[k].name, nt.name);  // laid out in pipeline order
+            EXPECT_EQ(info.dtype, Dtype::F32);
+            EXPECT_EQ(info.shape, std::vector<std::int64_t>(nt.shape.begin(), nt.shape.end()));
+            const std::vector<float> back = f.to_float(info);
+            ASSERT_EQ(back.size(), nt.data.size());
+            EXPECT_EQ(std::memcmp(back.data(), nt.data.data(), back.size() * sizeof(float)), 0);  // −∞ stays −∞
+        }
+    }
+}
+
+TEST(ExportCli, SafetensorsKeepsDecodeAndTilesInTraceJson) {
+    TempDir dir;
+    const test::CliRun r = run_cli("export " + kSelfFlags + " --format safetensors --decode-steps 2 --prefill 3 --tiled" +
+                                   out_flag(dir / "st"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const json j = json::parse(read_file(dir / "st" / "trace.json"));
+    EXPECT_EQ(j["tensors_file"], "trace.safetensors");
+    EXPECT_FALSE(j.contains("tensors"));
+    EXPECT_EQ(j["decode"]["steps"].size(), 2u);
+    EXPECT_EQ(j["tiles"]["heads"].size(), 8u);
+}
+
+TEST(ExportCli, AnExportAboveMaxOutputIsRefusedNamingTheEstimateAndTheLimit) {
+    TempDir dir;
+    Config c;
+    c.text = "the cat sat on the mat";
+    const Trace t = run(c);
+    const std::uint64_t json_bytes = trace_to_json(t).size();  // small: the estimate is exact
+    EXPECT_EQ(estimate_export_bytes(t, ExportFormat::Json, json::object()), json_bytes);
+    const std::uint64_t st_bytes = estimate_export_bytes(t, ExportFormat::Safetensors, json::object());
+    const test::CliRun r = run_cli("export --text 'the cat sat on the mat' --max-output 1K" + out_flag(dir / "new"));
+    EXPECT_EQ(r.code, kExitBadInput);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "attnviz export: the export would write about " + format_bytes(json_bytes) +
+                         ", above --max-output 1.00 KiB: pass a larger --max-output or use --format safetensors (" +
+                         format_bytes(st_bytes) + ")\n");
+    EXPECT_TRUE(entries(dir.path()).empty());
+    // At the limit exactly it is written.
+    EXPECT_EQ(run_cli("export --text 'the cat sat on the mat' --max-output " + std::to_string(json_bytes) +
+                      out_flag(dir / "new")).code, 0);
+    const test::CliRun st = run_cli("export --text 'the cat sat on the mat' --format safetensors --max-output 100" +
+                                    out_flag(dir / "st"));
+    EXPECT_EQ(st.err, "attnviz export: the export would write about " + format_bytes(st_bytes) +
+                          ", above --max-output 100 bytes: pass a larger --max-output\n");
+}
+
+TEST(ExportCli, ALargeExportStatesItsSizeAndReportsProgressOnStderr) {
+    // d_model 2304: the four weight matrices alone are 4 × 2304² floats = 81 MiB, over the 64 MiB
+    // at which an export starts to report.
+    TempDir dir;
+    const fs::path out = dir / "big";
+    const test::CliRun r = run_cli("export --text 'a b' --d-model 2304 --format safetensors" + out_flag(out));
+    ASSERT_EQ(r.code, 0) << r.err;
+    Config c;
+    c.text = "a b";
+    c.d_model = 2304;
+    const std::uint64_t bytes = estimate_export_bytes(run(c), ExportFormat::Safetensors, json::object());
+    EXPECT_EQ(bytes, fs::file_size(out / "trace.safetensors") + fs::file_size(out / "trace.json"));
+    const std::string first = "attnviz export: writing about " + format_bytes(bytes) + " to " + out.string() + "\n";
+    ASSERT_EQ(r.err.substr(0, first.size()), first) << r.err;
+    // Then one line per 10% (stderr is not a terminal here), the last below 100%.
+    const std::string rest = r.err.substr(first.size());
+    EXPECT_GE(std::count(rest.begin(), rest.end(), '\n'), 9) << rest;
+    EXPECT_EQ(rest.rfind("attnviz export: 1% (", 0), 0u) << rest;
+    EXPECT_NE(rest.find("attnviz export: 9"), std::string::npos) << rest;
+    EXPECT_NE(rest.find(" of " + format_bytes(bytes) + ")\n"), std::string::npos) << rest;
+}
+
+TEST(Export, ByteSizesParseWithBinarySuffixesAndPrintWithThreeDigits) {
+    EXPECT_EQ(parse_byte_size("100000"), 100000u);
+    EXPECT_EQ(parse_byte_size("4G"), 4ull << 30);
+    EXPECT_EQ(parse_byte_size("512M"), 512ull << 20);
+    EXPECT_EQ(parse_byte_size("512m"), 512ull << 20);
+    EXPECT_EQ(parse_byte_size("1.5G"), 3ull << 29);
+    EXPECT_EQ(parse_byte_size("2GiB"), 2ull << 30);
+    EXPECT_EQ(parse_byte_size("2GB"), 2ull << 30);
+    EXPECT_EQ(parse_byte_size("1T"), 1ull << 40);
+    EXPECT_EQ(parse_byte_size("0"), 0u);
+    for (const char* bad : {"", "G", "abc", "1.2.3", "-1", "5X", "2 G", "1e9", ".5G", "99999999999T"})
+        EXPECT_TRUE(test::throws_config_error([&] { parse_byte_size(bad); }, "max_output")) << bad;
+    EXPECT_EQ(format_bytes(12), "12 bytes");
+    EXPECT_EQ(format_bytes(1536), "1.50 KiB");
+    EXPECT_EQ(format_bytes(100u << 20), "100 MiB");
+    EXPECT_EQ(format_bytes(2386796544ull), "2.22 GiB");
+    EXPECT_EQ(kDefaultMaxOutput, 4ull << 30);
 }
 
 TEST(PngWriter, EncodesPixelsThatDecodeBackExactly) {
