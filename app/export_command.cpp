@@ -145,7 +145,7 @@ std::vector<std::string> export_trace(const ExportRequest& req) {
     }
     HeatmapStyle style;
     style.cell_px = export_cell_px(t.n, t.m);
-    for (int a = 0; a < t.config.n_heads; ++a) {
+    for (int a = 0; a < (req.heatmaps ? t.config.n_heads : 0); ++a) {
         const auto ua = static_cast<std::size_t>(a);
         style.map = ColorMap::Viridis;
         style.lo = 0.0f;

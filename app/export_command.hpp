@@ -47,6 +47,8 @@ struct ExportRequest {
     };
     std::optional<Decode> decode;
     std::optional<Tiles> tiles;
+    // weights_headN.png and scores_headN.png; at n = 4096 each takes about 11 s to draw and encode.
+    bool heatmaps = true;
     // The trace files' estimated size must not pass this (the heatmap PNGs are not counted).
     std::uint64_t max_output = kDefaultMaxOutput;
     // Told the estimate before anything is written (written = 0), then after each MiB written.

@@ -96,6 +96,8 @@ int try_main(int argc, char** argv) {
     std::string out;
     exp->add_option("--format", format, "json | csv | safetensors (trace.safetensors, F32, plus a small trace.json)")
         ->capture_default_str();
+    bool no_heatmaps = false;
+    exp->add_flag("--no-heatmaps", no_heatmaps, "Write the trace files only, no weights/scores PNGs (slow for long texts)");
     std::string max_output = "4G";
     exp->add_option("--max-output", max_output,
                     "Refuse an export whose trace files would pass this size (bytes, or K/M/G/T, 1024-based)")
@@ -163,6 +165,7 @@ int try_main(int argc, char** argv) {
             }
             if (tiled || bq_opt->count() > 0 || bk_opt->count() > 0) req.tiles = ExportRequest::Tiles{block_q, block_k};
             req.max_output = parse_byte_size(max_output);
+            req.heatmaps = !no_heatmaps;
             ExportProgressPrinter progress(out);
             req.on_progress = [&](std::uint64_t written, std::uint64_t estimate) { progress.report(written, estimate); };
             const auto files = export_trace(req);

@@ -154,7 +154,7 @@ TEST(ExportCli, HelpListsEveryFlagAndExitsZero) {
     EXPECT_EQ(r.code, 0);
     for (const char* flag : {"--text", "--tokenize", "--d-model", "--heads", "--kv-heads", "--d-k", "--d-v", "--seed",
                              "--pos", "--rope-base", "--rope-style", "--scale", "--temperature", "--causal", "--window",
-                             "--padding", "--source", "--format", "--out"})
+                             "--padding", "--source", "--format", "--out", "--max-output", "--no-heatmaps"})
         EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
 }
 
@@ -469,6 +469,14 @@ TEST(ExportCli, SafetensorsHoldsEveryTensorOfTraceJsonBitForBit) {
             EXPECT_EQ(std::memcmp(back.data(), nt.data.data(), back.size() * sizeof(float)), 0);  // −∞ stays −∞
         }
     }
+}
+
+TEST(ExportCli, NoHeatmapsWritesTheTraceFilesOnly) {
+    TempDir dir;
+    const test::CliRun r = run_cli("export --text 'a b' --format safetensors --no-heatmaps" + out_flag(dir / "st"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "attnviz export: wrote 2 files to " + (dir / "st").string() + "\n");
+    EXPECT_EQ(entries(dir / "st"), (std::vector<std::string>{"trace.json", "trace.safetensors"}));
 }
 
 TEST(ExportCli, SafetensorsKeepsDecodeAndTilesInTraceJson) {
