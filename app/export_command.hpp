@@ -1,4 +1,5 @@
-// `attnviz export`: the trace as JSON or CSV plus CPU-rendered heatmaps, written atomically.
+// `attnviz export`: the trace as JSON, CSV or safetensors plus CPU-rendered heatmaps, published as
+// one directory (see StagedDir), streamed so the trace files need no copy of the trace in memory.
 #pragma once
 
 #include "core/head_presets.hpp"
@@ -35,7 +36,7 @@ struct ExportRequest {
     Preset preset = Preset::Random;   // designed heads (--preset); trace.json gains "preset"
     ExportFormat format = ExportFormat::Json;
     std::filesystem::path out;
-    // Optional inference sections of trace.json (JSON format only): KV-cache decode steps after a
+    // Optional inference sections of trace.json (JSON and safetensors): KV-cache decode steps after a
     // prefill of `prefill` tokens, and the tile replay with Br × Bc blocks.
     struct Decode {
         int prefill = 1;

@@ -15,7 +15,9 @@
 #include <stb_image.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstring>
+#include <fcntl.h>
 #include <tuple>
 
 namespace attnviz {
@@ -360,6 +362,34 @@ TEST(ExportCli, StagingLeftByAKilledExportIsRemovedByTheNext) {
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"out"}));
     EXPECT_EQ(entries(out), (std::vector<std::string>{"scores_head0.png", "trace.json", "weights_head0.png"}));
+}
+
+TEST(ExportCli, AnExportKilledMidWriteLeavesStagingThatTheNextExportRemoves) {
+    // The reported failure itself: kill -9 while the trace is being written (an 81 MiB export,
+    // killed as soon as its staging directory exists), then export again into the same DIR.
+    TempDir dir;
+    const fs::path out = dir / "out";
+    ASSERT_EQ(run_cli("export --text 'a b' --heads 1 --d-model 4" + out_flag(out)).code, 0);
+    const pid_t child = ::fork();
+    if (child == 0) {
+        const int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+        ::execl(ATTNVIZ_EXE, ATTNVIZ_EXE, "export", "--text", "a b", "--d-model", "2304", "--format", "safetensors",
+                "--out", out.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    ASSERT_GT(child, 0);
+    const std::string staging = "out.attnviz-staging-" + std::to_string(child) + "-0";
+    for (int k = 0; k < 2000 && !fs::exists(dir / staging); ++k) ::usleep(5000);
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the export finished before it could be killed";
+    EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"out", staging}));  // left behind, as reported
+    EXPECT_EQ(entries(out), (std::vector<std::string>{"scores_head0.png", "trace.json", "weights_head0.png"}));
+    ASSERT_EQ(run_cli("export --text 'a b c' --heads 1 --d-model 4" + out_flag(out)).code, 0);
+    EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"out"}));
 }
 
 TEST(Export, ExportFilesAreRecognisedAndOthersAreNot) {
