@@ -6,19 +6,94 @@
 #include "core/io/png_writer.hpp"
 #include "core/io/trace_csv.hpp"
 #include "core/io/trace_json.hpp"
+#include "core/io/trace_safetensors.hpp"
 #include "core/model_setup.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <set>
 
 namespace attnviz {
 
 ExportFormat parse_export_format(const std::string& s) {
     if (s == "json") return ExportFormat::Json;
     if (s == "csv") return ExportFormat::Csv;
-    throw ConfigError("format", "format=" + s + " must be one of json|csv");
+    if (s == "safetensors") return ExportFormat::Safetensors;
+    throw ConfigError("format", "format=" + s + " must be one of json|csv|safetensors");
+}
+
+std::uint64_t parse_byte_size(const std::string& s) {
+    const auto refuse = [&] {
+        return ConfigError("max_output", "max_output=" + s + " must be a size in bytes, e.g. 4G, 512M or 1000000");
+    };
+    std::size_t k = 0;
+    while (k < s.size() && (std::isdigit(static_cast<unsigned char>(s[k])) || s[k] == '.')) ++k;
+    if (k == 0 || std::count(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(k), '.') > 1 || s[0] == '.') throw refuse();
+    std::string unit = s.substr(k);
+    for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    int shift = 0;
+    if (!unit.empty() && std::string("KMGT").find(unit[0]) != std::string::npos) {
+        shift = 10 * (1 + static_cast<int>(std::string("KMGT").find(unit[0])));
+        unit.erase(0, 1);
+        if (unit == "IB" || unit == "B") unit.clear();
+    } else if (unit == "B") {
+        unit.clear();
+    }
+    if (!unit.empty()) throw refuse();
+    const double v = std::stod(s.substr(0, k)) * std::ldexp(1.0, shift);
+    if (!(v < 1.8e19)) throw refuse();
+    return static_cast<std::uint64_t>(v);
+}
+
+std::string format_bytes(std::uint64_t bytes) {
+    if (bytes < 1024) return std::to_string(bytes) + " bytes";
+    static const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+    double v = static_cast<double>(bytes) / 1024.0;
+    int u = 0;
+    while (v >= 1024.0 && u < 4) {
+        v /= 1024.0;
+        ++u;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, kUnits[u]);
+    return buf;
+}
+
+std::uint64_t estimate_export_bytes(const Trace& t, ExportFormat format, const nlohmann::json& extra) {
+    switch (format) {
+        case ExportFormat::Json: return estimate_trace_json_bytes(t, extra);
+        case ExportFormat::Safetensors:
+            return trace_safetensors_bytes(t) + trace_summary_json(t, "trace.safetensors", extra).size();
+        case ExportFormat::Csv: break;
+    }
+    std::uint64_t bytes = config_to_json(t.config).dump(2).size() + 1 + tokens_to_csv(t.tokens).size();
+    if (t.config.cross()) bytes += tokens_to_csv(t.source_tokens).size();
+    for (const TensorView& v : tensor_views(t)) bytes += estimate_tensor_csv_bytes(v);
+    return bytes;
 }
 
 int export_cell_px(int rows, int cols) { return std::clamp(480 / std::max({rows, cols, 1}), 2, 24); }
+
+bool is_export_file(std::string_view name) {
+    static const std::set<std::string, std::less<>> kNames = {
+        "trace.json", "trace.safetensors", "config.json", "tokens.csv", "source_tokens.csv",
+        // Every tensor any configuration exports (cross-attention and ALiBi add theirs), as CSV.
+        "X.csv", "PE.csv", "X_in.csv", "X_source.csv", "X_in_source.csv", "W_Q.csv", "W_K.csv", "W_V.csv",
+        "W_O.csv", "Q_proj.csv", "K_proj.csv", "Q.csv", "K.csv", "V.csv", "scores.csv", "scores_scaled.csv",
+        "mask.csv", "additive_mask.csv", "alibi_slopes.csv", "logits.csv", "weights.csv", "head_outputs.csv",
+        "concat.csv", "output.csv"};
+    if (kNames.count(name)) return true;
+    for (std::string_view stem : {"weights_head", "scores_head"}) {
+        if (name.size() <= stem.size() + 4 || name.substr(0, stem.size()) != stem ||
+            name.substr(name.size() - 4) != ".png")
+            continue;
+        const std::string_view digits = name.substr(stem.size(), name.size() - stem.size() - 4);
+        if (std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return true;
+    }
+    return false;
+}
 
 std::vector<std::string> export_trace(const ExportRequest& req) {
     // Everything is computed, and bad options throw, before anything touches the disk.
@@ -32,8 +107,8 @@ std::vector<std::string> export_trace(const ExportRequest& req) {
         for (HeadKind k : run.head_kinds) kinds.push_back(std::string(to_string(k)));
         extra["preset"] = {{"name", std::string(to_string(req.preset))}, {"summary", run.summary}, {"heads", kinds}};
     }
-    if ((req.decode || req.tiles) && req.format != ExportFormat::Json) {
-        throw ConfigError("format", "format=csv cannot hold decode steps or tiles: use --format json");
+    if ((req.decode || req.tiles) && req.format == ExportFormat::Csv) {
+        throw ConfigError("format", "format=csv cannot hold decode steps or tiles: use --format json or safetensors");
     }
     if (req.decode) {
         const int n = static_cast<int>(in.tokens.size());
@@ -41,18 +116,36 @@ std::vector<std::string> export_trace(const ExportRequest& req) {
         extra["decode"] = decode_to_json(run_decode(in, w, req.decode->prefill, steps), in.tokens);
     }
     if (req.tiles) extra["tiles"] = tiles_to_json(tiles_report(t, req.tiles->block_q, req.tiles->block_k));
-    StagedDir dir(req.out);
+    const std::uint64_t estimate = estimate_export_bytes(t, req.format, extra);
+    if (estimate > req.max_output) {
+        std::string msg = "the export would write about " + format_bytes(estimate) + ", above --max-output " +
+                          format_bytes(req.max_output) + ": pass a larger --max-output";
+        if (req.format != ExportFormat::Safetensors) {
+            msg += " or use --format safetensors (" +
+                   format_bytes(estimate_export_bytes(t, ExportFormat::Safetensors, extra)) + ")";
+        }
+        throw ConfigError("max_output", msg);
+    }
+    StagedDir dir(req.out, is_export_file);
+    if (req.on_progress) {
+        req.on_progress(0, estimate);
+        dir.on_progress([&](std::uint64_t written) { req.on_progress(written, estimate); });
+    }
     if (req.format == ExportFormat::Json) {
-        dir.add("trace.json", trace_to_json(t, extra));
+        dir.add_stream("trace.json", [&](std::ostream& os) { write_trace_json(os, t, extra); });
+    } else if (req.format == ExportFormat::Safetensors) {
+        dir.add_stream("trace.safetensors", [&](std::ostream& os) { write_trace_safetensors(os, t); });
+        dir.add("trace.json", trace_summary_json(t, "trace.safetensors", extra));
     } else {
         dir.add("config.json", config_to_json(t.config).dump(2) + "\n");
         dir.add("tokens.csv", tokens_to_csv(t.tokens));
         if (t.config.cross()) dir.add("source_tokens.csv", tokens_to_csv(t.source_tokens));
-        for (const NamedTensor& nt : named_tensors(t)) dir.add(nt.name + ".csv", tensor_to_csv(nt));
+        for (const TensorView& v : tensor_views(t))
+            dir.add_stream(v.name + ".csv", [&](std::ostream& os) { write_tensor_csv(os, v); });
     }
     HeatmapStyle style;
     style.cell_px = export_cell_px(t.n, t.m);
-    for (int a = 0; a < t.config.n_heads; ++a) {
+    for (int a = 0; a < (req.heatmaps ? t.config.n_heads : 0); ++a) {
         const auto ua = static_cast<std::size_t>(a);
         style.map = ColorMap::Viridis;
         style.lo = 0.0f;

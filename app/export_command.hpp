@@ -1,21 +1,33 @@
-// `attnviz export`: the trace as JSON or CSV plus CPU-rendered heatmaps, written atomically.
+// `attnviz export`: the trace as JSON, CSV or safetensors plus CPU-rendered heatmaps, published as
+// one directory (see StagedDir), streamed so the trace files need no copy of the trace in memory.
 #pragma once
 
 #include "core/head_presets.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace attnviz {
 
 inline constexpr int kExitBadInput = 2;
 
-enum class ExportFormat { Json, Csv };
+enum class ExportFormat { Json, Csv, Safetensors };
 ExportFormat parse_export_format(const std::string& s);  // throws ConfigError("format", ...)
+
+inline constexpr std::uint64_t kDefaultMaxOutput = 4ull << 30;  // fits n = 4096, 8 heads as safetensors (2.2 GiB)
+
+// "4G", "512M", "1.5G", "100000": bytes, K/M/G/T 1024-based, an optional "B" or "iB" after the
+// letter. Throws ConfigError("max_output", ...).
+std::uint64_t parse_byte_size(const std::string& s);
+// "2.21 GiB", "512 MiB", "35.0 KiB", "12 bytes": three significant digits.
+std::string format_bytes(std::uint64_t bytes);
 
 struct Trace;
 
@@ -24,7 +36,7 @@ struct ExportRequest {
     Preset preset = Preset::Random;   // designed heads (--preset); trace.json gains "preset"
     ExportFormat format = ExportFormat::Json;
     std::filesystem::path out;
-    // Optional inference sections of trace.json (JSON format only): KV-cache decode steps after a
+    // Optional inference sections of trace.json (JSON and safetensors): KV-cache decode steps after a
     // prefill of `prefill` tokens, and the tile replay with Br × Bc blocks.
     struct Decode {
         int prefill = 1;
@@ -36,11 +48,25 @@ struct ExportRequest {
     };
     std::optional<Decode> decode;
     std::optional<Tiles> tiles;
+    // weights_headN.png and scores_headN.png; at n = 4096 each takes about 11 s to draw and encode.
+    bool heatmaps = true;
+    // The trace files' estimated size must not pass this (the heatmap PNGs are not counted).
+    std::uint64_t max_output = kDefaultMaxOutput;
+    // Told the estimate before anything is written (written = 0), then after each MiB written.
+    std::function<void(std::uint64_t written, std::uint64_t estimate)> on_progress;
 };
 
-// Throws ConfigError (bad option) or IoError (cannot write); on failure `out` is left as it was.
-// Returns the names of the files written.
+// Bytes of the trace files (trace.json, trace.safetensors or the CSVs) the request would write:
+// exact for safetensors, within about 1% for text (see estimate_number_chars).
+std::uint64_t estimate_export_bytes(const Trace& trace, ExportFormat format, const nlohmann::json& extra);
+
+// Throws ConfigError (bad option, or an estimate above max_output) or IoError (cannot write); on
+// failure `out` is left as it was. Returns the names of the files written.
 std::vector<std::string> export_trace(const ExportRequest& request);
+
+// The files some export writes (trace.json, NAME.csv for every tensor name, weights_headN.png, ...):
+// an existing --out directory holding only these is replaced whole; anything else is refused.
+bool is_export_file(std::string_view name);
 
 // Cell side in pixels so a heatmap of rows × cols stays readable and bounded.
 int export_cell_px(int rows, int cols);

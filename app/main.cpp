@@ -1,7 +1,7 @@
 // attnviz: see scaled dot-product attention happen.
 //
 //   attnviz [options] [--screenshot out.png]    the GUI
-//   attnviz export --text "..." [options] --out DIR
+//   attnviz export --text "..." [options] [--format json|csv|safetensors] --out DIR
 //   attnviz lab sqrt-dk|extrapolation [--csv] [--out FILE]
 #include "app/cli_options.hpp"
 #include "app/export_command.hpp"
@@ -13,13 +13,50 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <new>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace {
+
+// Large exports say on stderr what they will write, then how far they are: one line per 10%, or
+// one line rewritten in place on a terminal. Exports under 64 MiB stay quiet.
+class ExportProgressPrinter {
+public:
+    explicit ExportProgressPrinter(std::string dir) : dir_(std::move(dir)), tty_(::isatty(STDERR_FILENO) == 1) {}
+
+    void report(std::uint64_t written, std::uint64_t estimate) {
+        if (estimate < (64ull << 20)) return;
+        if (written == 0) {
+            std::fprintf(stderr, "attnviz export: writing about %s to %s\n", attnviz::format_bytes(estimate).c_str(),
+                         dir_.c_str());
+            return;
+        }
+        // The text formats' estimate may be a little short: hold at 99% until done.
+        const int percent = static_cast<int>(std::min<std::uint64_t>(99, written * 100 / estimate));
+        if (percent < next_) return;
+        next_ = percent + (tty_ ? 1 : 10);
+        std::fprintf(stderr, tty_ ? "\rattnviz export: %d%% (%s of %s)" : "attnviz export: %d%% (%s of %s)\n", percent,
+                     attnviz::format_bytes(written).c_str(), attnviz::format_bytes(estimate).c_str());
+        std::fflush(stderr);
+        open_line_ = tty_;
+    }
+    void finish() {
+        if (open_line_) std::fputc('\n', stderr);
+        open_line_ = false;
+    }
+
+private:
+    std::string dir_;
+    bool tty_;
+    int next_ = 1;
+    bool open_line_ = false;
+};
 
 int try_main(int argc, char** argv) {
     using namespace attnviz;
@@ -57,12 +94,19 @@ int try_main(int argc, char** argv) {
                    "Measure this many frames, then keystroke-to-frame latency; print and exit")
         ->check(CLI::Range(1, 100000));
 
-    CLI::App* exp = app.add_subcommand("export", "Write the trace (JSON or CSV) and heatmap PNGs without a display");
+    CLI::App* exp = app.add_subcommand("export", "Write the trace (JSON, CSV or safetensors) and heatmap PNGs without a display");
     ConfigFlags export_flags;
     export_flags.add_to(*exp);
     std::string format = "json";
     std::string out;
-    exp->add_option("--format", format, "json | csv")->capture_default_str();
+    exp->add_option("--format", format, "json | csv | safetensors (trace.safetensors, F32, plus a small trace.json)")
+        ->capture_default_str();
+    bool no_heatmaps = false;
+    exp->add_flag("--no-heatmaps", no_heatmaps, "Write the trace files only, no weights/scores PNGs (slow for long texts)");
+    std::string max_output = "4G";
+    exp->add_option("--max-output", max_output,
+                    "Refuse an export whose trace files would pass this size (bytes, or K/M/G/T, 1024-based)")
+        ->capture_default_str();
     exp->add_option("--out", out, "Output directory (created if missing)")->required();
     exp->add_option("--preset", export_preset, "Head preset: random|mixed|previous|self|first|same-word|uniform")
         ->capture_default_str();
@@ -127,7 +171,12 @@ int try_main(int argc, char** argv) {
                 if (steps_opt->count() > 0) req.decode->steps = decode_steps;
             }
             if (tiled || bq_opt->count() > 0 || bk_opt->count() > 0) req.tiles = ExportRequest::Tiles{block_q, block_k};
+            req.max_output = parse_byte_size(max_output);
+            req.heatmaps = !no_heatmaps;
+            ExportProgressPrinter progress(out);
+            req.on_progress = [&](std::uint64_t written, std::uint64_t estimate) { progress.report(written, estimate); };
             const auto files = export_trace(req);
+            progress.finish();
             std::printf("attnviz export: wrote %zu files to %s\n", files.size(), out.c_str());
             return EXIT_SUCCESS;
         } catch (const ConfigError& e) {

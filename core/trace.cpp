@@ -1,5 +1,6 @@
 #include "core/trace.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -87,20 +88,39 @@ void require_finite(const Trace& t) {
 
 namespace {
 
-NamedTensor flat(std::string name, std::string equation, const MatRM& m) {
-    NamedTensor t{std::move(name), std::move(equation), {static_cast<int>(m.rows()), static_cast<int>(m.cols())}, {}};
-    t.data.assign(m.data(), m.data() + m.size());
-    return t;
+TensorView flat(std::string name, std::string equation, const MatRM& m) {
+    return {std::move(name), std::move(equation), {static_cast<int>(m.rows()), static_cast<int>(m.cols())},
+            [&m](const ChunkSink& sink) { sink(m.data(), static_cast<std::size_t>(m.size())); }};
 }
 
-NamedTensor stacked(std::string name, std::string equation, const Stack& s) {
-    NamedTensor t{std::move(name), std::move(equation), {static_cast<int>(s.size()), 0, 0}, {}};
+TensorView stacked(std::string name, std::string equation, const Stack& s) {
+    std::vector<int> shape = {static_cast<int>(s.size()), 0, 0};
     if (!s.empty()) {
-        t.shape[1] = static_cast<int>(s[0].rows());
-        t.shape[2] = static_cast<int>(s[0].cols());
+        shape[1] = static_cast<int>(s[0].rows());
+        shape[2] = static_cast<int>(s[0].cols());
     }
-    for (const MatRM& m : s) t.data.insert(t.data.end(), m.data(), m.data() + m.size());
-    return t;
+    return {std::move(name), std::move(equation), std::move(shape), [&s](const ChunkSink& sink) {
+                for (const MatRM& m : s) sink(m.data(), static_cast<std::size_t>(m.size()));
+            }};
+}
+
+// [heads, n, m] (or [n, m] when `heads` is 0) made by fill(a, r0, block), which writes rows
+// [r0, r0 + block.rows()) of head a into block: [rows, m]. About 2^16 values per block keep it in cache.
+template <typename Fill>
+TensorView computed(std::string name, std::string equation, int heads, int n, int m, Fill fill) {
+    std::vector<int> shape = {n, m};
+    if (heads > 0) shape.insert(shape.begin(), heads);
+    return {std::move(name), std::move(equation), std::move(shape), [=](const ChunkSink& sink) {
+                const int rows_per_block = std::max(1, (1 << 16) / std::max(m, 1));
+                MatRM block;
+                for (int a = 0; a < std::max(heads, 1); ++a) {
+                    for (int r0 = 0; r0 < n; r0 += rows_per_block) {
+                        block.resize(std::min(rows_per_block, n - r0), m);
+                        fill(a, r0, block);
+                        sink(block.data(), static_cast<std::size_t>(block.size()));
+                    }
+                }
+            }};
 }
 
 std::string scale_text(const Config& c) {
@@ -116,7 +136,13 @@ std::string scale_text(const Config& c) {
 
 }  // namespace
 
-std::vector<NamedTensor> named_tensors(const Trace& t) {
+std::size_t TensorView::numel() const {
+    std::size_t k = 1;
+    for (int d : shape) k *= static_cast<std::size_t>(d);
+    return k;
+}
+
+std::vector<TensorView> tensor_views(const Trace& t) {
     const Config& c = t.config;
     const bool rope = c.positional == Positional::Rope;
     const std::string pe_eq = c.positional == Positional::Sinusoidal
@@ -124,7 +150,7 @@ std::vector<NamedTensor> named_tensors(const Trace& t) {
                               : c.positional == Positional::Learned ? "PE = learned table row p (zero past the trained length)"
                                                                     : "PE = 0 (no additive position)";
     const std::string kv_src = c.cross() ? "X_in_source" : "X_in";
-    std::vector<NamedTensor> out;
+    std::vector<TensorView> out;
     out.push_back(flat("X", "X = Embed(tokens)", t.X));
     out.push_back(flat("PE", pe_eq, t.PE));
     out.push_back(flat("X_in", "X_in = X + PE", t.X_in));
@@ -142,26 +168,45 @@ std::vector<NamedTensor> named_tensors(const Trace& t) {
     out.push_back(stacked("K", rope ? "K = RoPE(K_proj)" : "K = K_proj", t.K));
     out.push_back(stacked("V", "V = " + kv_src + "·W_V, split into K/V heads", t.V));
     out.push_back(stacked("scores", "S = Q·Kᵀ", t.scores));
-    Stack scaled(static_cast<std::size_t>(c.n_heads));
-    Stack logits(static_cast<std::size_t>(c.n_heads));
-    for (int a = 0; a < c.n_heads; ++a) {
-        scaled[static_cast<std::size_t>(a)] = t.scaled_scores(a);
-        logits[static_cast<std::size_t>(a)] = t.logits(a);
-    }
-    out.push_back(stacked("scores_scaled", "S" + scale_text(c), scaled));
+    // The same products as Trace::scaled_scores, logits and additive_mask, block by block.
+    out.push_back(computed("scores_scaled", "S" + scale_text(c), c.n_heads, t.n, t.m, [&t](int a, int r0, MatRM& b) {
+        b = t.scores[static_cast<std::size_t>(a)].middleRows(r0, b.rows()) * t.multiplier;
+    }));
     out.push_back(flat("mask", "mask(i,j) = 1 if query i may see key j, else 0", t.mask));
-    out.push_back(flat("additive_mask", "M(i,j) = 0 if visible, −∞ if masked", t.additive_mask()));
+    out.push_back(computed("additive_mask", "M(i,j) = 0 if visible, −∞ if masked", 0, t.n, t.m, [&t](int, int r0, MatRM& b) {
+        for (Eigen::Index i = 0; i < b.rows(); ++i)
+            for (Eigen::Index j = 0; j < b.cols(); ++j) b(i, j) = t.mask(r0 + i, j) > 0.5f ? 0.0f : kNegInf;
+    }));
     if (!t.alibi_slopes.empty()) {
-        NamedTensor slopes{"alibi_slopes", "m_a = 2^(−8(a+1)/h)", {c.n_heads}, t.alibi_slopes};
-        out.push_back(std::move(slopes));
+        out.push_back({"alibi_slopes", "m_a = 2^(−8(a+1)/h)", {c.n_heads}, [&t](const ChunkSink& sink) {
+                           sink(t.alibi_slopes.data(), t.alibi_slopes.size());
+                       }});
     }
-    out.push_back(stacked("logits", "Z = S" + scale_text(c) + (t.alibi_slopes.empty() ? "" : " − m_a·|i−j|") + " + M",
-                          logits));
+    out.push_back(computed("logits", "Z = S" + scale_text(c) + (t.alibi_slopes.empty() ? "" : " − m_a·|i−j|") + " + M",
+                           c.n_heads, t.n, t.m, [&t](int a, int r0, MatRM& b) {
+                               for (int i = 0; i < b.rows(); ++i)
+                                   for (int j = 0; j < b.cols(); ++j) b(i, j) = t.logit(a, r0 + i, j);
+                           }));
     out.push_back(stacked("weights", "A = softmax(Z) row-wise", t.weights));
     out.push_back(stacked("head_outputs", "H = A·V", t.head_outputs));
     out.push_back(flat("concat", "concat = [H_0 | H_1 | … ]", t.concat));
     out.push_back(flat("output", "O = concat·W_O", t.output));
     return out;
+}
+
+std::vector<NamedTensor> named_tensors(const Trace& t) {
+    std::vector<NamedTensor> out;
+    for (const TensorView& v : tensor_views(t)) {
+        NamedTensor nt{v.name, v.equation, v.shape, {}};
+        nt.data.reserve(v.numel());
+        v.for_each_chunk([&](const float* p, std::size_t k) { nt.data.insert(nt.data.end(), p, p + k); });
+        out.push_back(std::move(nt));
+    }
+    return out;
+}
+
+TensorView view_of(const NamedTensor& t) {
+    return {t.name, t.equation, t.shape, [&t](const ChunkSink& sink) { sink(t.data.data(), t.data.size()); }};
 }
 
 }  // namespace attnviz

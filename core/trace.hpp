@@ -7,6 +7,8 @@
 #include "core/config.hpp"
 #include "core/mask.hpp"
 
+#include <cstddef>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -74,8 +76,30 @@ struct NamedTensor {
     std::vector<float> data;
 };
 
-// Every tensor of the trace under its export name, in pipeline order.
+// Every tensor of the trace under its export name, in pipeline order (a copy of each).
 std::vector<NamedTensor> named_tensors(const Trace& trace);
+
+// One run of consecutive elements of a tensor, row-major.
+using ChunkSink = std::function<void(const float* data, std::size_t count)>;
+
+// A tensor of the trace read on demand: for_each_chunk hands every element to the sink once, in
+// row-major order, as consecutive runs. A stored tensor is handed straight from the trace, a computed
+// one (scores_scaled, logits, additive_mask) a block of rows at a time, so an exporter of
+// gigabytes holds no copy of them.
+struct TensorView {
+    std::string name;
+    std::string equation;
+    std::vector<int> shape;
+    std::function<void(const ChunkSink&)> for_each_chunk;
+    std::size_t numel() const;
+};
+
+// The tensors of named_tensors (same names, equations, shapes, order and values) without copying
+// them. The views read `trace`, which must outlive them.
+std::vector<TensorView> tensor_views(const Trace& trace);
+
+// A view of a tensor already in memory, which must outlive it.
+TensorView view_of(const NamedTensor& tensor);
 
 inline constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 

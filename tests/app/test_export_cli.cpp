@@ -5,6 +5,7 @@
 #include "core/heatmap_image.hpp"
 #include "core/io/config_json.hpp"
 #include "core/io/png_writer.hpp"
+#include "core/io/safetensors.hpp"
 #include "core/io/trace_csv.hpp"
 #include "core/io/trace_json.hpp"
 #include "tests/app/app_test_helpers.hpp"
@@ -14,6 +15,9 @@
 #include <stb_image.h>
 
 #include <algorithm>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
 #include <tuple>
 
 namespace attnviz {
@@ -152,7 +156,7 @@ TEST(ExportCli, HelpListsEveryFlagAndExitsZero) {
     EXPECT_EQ(r.code, 0);
     for (const char* flag : {"--text", "--tokenize", "--d-model", "--heads", "--kv-heads", "--d-k", "--d-v", "--seed",
                              "--pos", "--rope-base", "--rope-style", "--scale", "--temperature", "--causal", "--window",
-                             "--padding", "--source", "--format", "--out"})
+                             "--padding", "--source", "--format", "--out", "--max-output", "--no-heatmaps"})
         EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
 }
 
@@ -202,7 +206,8 @@ const std::vector<BadCase>& bad_cases() {
         {"--tokenize bpe", "attnviz export: tokenize=bpe must be one of word|char", false},
         {"--rope-style spiral", "attnviz export: rope_style=spiral must be one of interleaved|half", false},
         {"--scale log", "attnviz export: scale=log must be one of sqrt|linear|none", false},
-        {"--format xml", "attnviz export: format=xml must be one of json|csv", false},
+        {"--format xml", "attnviz export: format=xml must be one of json|csv|safetensors", false},
+        {"--max-output 2X", "attnviz export: max_output=2X must be a size in bytes, e.g. 4G, 512M or 1000000", false},
         {"--temperature 0", "attnviz export: temperature=0 must be a finite number between 1e-06 and 1e+06", false},
         {"--text ''", "attnviz export: text is empty: type at least one token", false},
         // 1/T overflowed float below ~3e-39 and every weight became null.
@@ -324,25 +329,96 @@ TEST(ExportCli, ADirectoryInTheWayFailsBeforeAnyFileIsReplaced) {
     EXPECT_EQ(test::snapshot(dir.path()), before);
 }
 
-TEST(ExportCli, SuccessfulExportIntoExistingDirKeepsUnrelatedFiles) {
+TEST(ExportCli, ExportOverAnEarlierExportReplacesItWhole) {
     TempDir dir;
-    test::write_text(dir / "notes.txt", "mine");
-    test::write_text(dir / "trace.json", "old trace");
-    test::write_text(dir / "weights_head9.png", "from an 10-head export");
-    fs::create_directory(dir / "sub");
-    test::write_text(dir / "sub" / "keep", "k");
-    const test::CliRun r = run_cli("export --text 'a b' --heads 1 --d-model 4" + out_flag(dir.path()));
+    const fs::path out = dir / "out";
+    ASSERT_EQ(run_cli("export --text 'a b c' --heads 4 --format csv" + out_flag(out)).code, 0);
+    const test::CliRun r = run_cli("export --text 'a b' --heads 1 --d-model 4" + out_flag(out));
     ASSERT_EQ(r.code, 0) << r.err;
     Config c;
     c.text = "a b";
     c.n_heads = 1;
     c.d_model = 4;
-    EXPECT_EQ(read_file(dir / "trace.json"), trace_to_json(run(c)));
-    EXPECT_EQ(read_file(dir / "notes.txt"), "mine");
-    EXPECT_EQ(read_file(dir / "weights_head9.png"), "from an 10-head export");  // not ours to delete
-    EXPECT_EQ(read_file(dir / "sub" / "keep"), "k");
-    EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"notes.txt", "scores_head0.png", "sub", "trace.json",
-                                                             "weights_head0.png", "weights_head9.png"}));
+    EXPECT_EQ(read_file(out / "trace.json"), trace_to_json(run(c)));
+    // The CSV files and heads 1 to 3 of the first export are gone: the folder never mixes two exports.
+    EXPECT_EQ(entries(out), (std::vector<std::string>{"scores_head0.png", "trace.json", "weights_head0.png"}));
+    EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"out"}));
+}
+
+TEST(ExportCli, ADirHoldingOtherFilesIsRefusedAndLeftAsItWas) {
+    TempDir dir;
+    test::write_text(dir / "notes.txt", "mine");
+    test::write_text(dir / "trace.json", "old trace");
+    fs::create_directory(dir / "sub");
+    test::write_text(dir / "sub" / "keep", "k");
+    const auto before = test::snapshot(dir.path());
+    const test::CliRun r = run_cli("export --text 'a b' --heads 1 --d-model 4" + out_flag(dir.path()));
+    EXPECT_EQ(r.code, kExitBadInput);
+    EXPECT_EQ(r.err, "attnviz export: cannot replace " + dir.path().string() +
+                         ": it holds notes.txt, which is not an export file; move it away or choose another --out\n");
+    EXPECT_EQ(test::snapshot(dir.path()), before);
+}
+
+TEST(ExportCli, StagingLeftByAKilledExportIsRemovedByTheNext) {
+    const pid_t child = ::fork();  // a pid that ran and is gone
+    if (child == 0) ::_exit(0);
+    ASSERT_GT(child, 0);
+    ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+    TempDir dir;
+    const fs::path out = dir / "out";
+    fs::create_directory(out);
+    const fs::path beside = dir / ("out.attnviz-staging-" + std::to_string(child) + "-0");
+    const fs::path inside = out / (".attnviz-staging-" + std::to_string(child) + "-1");  // older versions
+    for (const fs::path& p : {beside, inside}) {
+        fs::create_directory(p);
+        test::write_text(p / "weights.csv", "half written");
+    }
+    const test::CliRun r = run_cli("export --text 'a b' --heads 1 --d-model 4" + out_flag(out));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"out"}));
+    EXPECT_EQ(entries(out), (std::vector<std::string>{"scores_head0.png", "trace.json", "weights_head0.png"}));
+}
+
+TEST(ExportCli, AnExportKilledMidWriteLeavesStagingThatTheNextExportRemoves) {
+    // The reported failure itself: kill -9 while the trace is being written (an 81 MiB export,
+    // killed as soon as its staging directory exists), then export again into the same DIR.
+    TempDir dir;
+    const fs::path out = dir / "out";
+    ASSERT_EQ(run_cli("export --text 'a b' --heads 1 --d-model 4" + out_flag(out)).code, 0);
+    const pid_t child = ::fork();
+    if (child == 0) {
+        const int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+        ::execl(ATTNVIZ_EXE, ATTNVIZ_EXE, "export", "--text", "a b", "--d-model", "2304", "--format", "safetensors",
+                "--out", out.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    ASSERT_GT(child, 0);
+    const std::string staging = "out.attnviz-staging-" + std::to_string(child) + "-0";
+    for (int k = 0; k < 2000 && !fs::exists(dir / staging); ++k) ::usleep(5000);
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the export finished before it could be killed";
+    EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"out", staging}));  // left behind, as reported
+    EXPECT_EQ(entries(out), (std::vector<std::string>{"scores_head0.png", "trace.json", "weights_head0.png"}));
+    ASSERT_EQ(run_cli("export --text 'a b c' --heads 1 --d-model 4" + out_flag(out)).code, 0);
+    EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"out"}));
+}
+
+TEST(Export, ExportFilesAreRecognisedAndOthersAreNot) {
+    for (const Config& c : {test::self_config(), test::cross_config()})
+        for (const NamedTensor& nt : named_tensors(run(c))) EXPECT_TRUE(is_export_file(nt.name + ".csv")) << nt.name;
+    Config alibi;
+    alibi.positional = Positional::Alibi;
+    for (const NamedTensor& nt : named_tensors(run(alibi))) EXPECT_TRUE(is_export_file(nt.name + ".csv")) << nt.name;
+    for (const char* yes : {"trace.json", "config.json", "tokens.csv", "source_tokens.csv", "weights_head0.png",
+                            "scores_head63.png"})
+        EXPECT_TRUE(is_export_file(yes)) << yes;
+    for (const char* no : {"notes.txt", "data.csv", "weights_head.png", "weights_headx.png", "scores_head1.png.bak",
+                           ".attnviz-staging-1-0", "trace.json~"})
+        EXPECT_FALSE(is_export_file(no)) << no;
 }
 
 TEST(ExportCli, TrailingSlashOnANewDirIsTheSameDir) {
@@ -367,11 +443,12 @@ TEST(Export, CellSizeKeepsTheGridNear480PixelsWithin2To24) {
     EXPECT_EQ(export_cell_px(4096, 4096), 2);  // 0, clamped
 }
 
-TEST(Export, FormatParsesJsonAndCsvOnly) {
+TEST(Export, FormatParsesJsonCsvAndSafetensorsOnly) {
     EXPECT_EQ(parse_export_format("json"), ExportFormat::Json);
     EXPECT_EQ(parse_export_format("csv"), ExportFormat::Csv);
+    EXPECT_EQ(parse_export_format("safetensors"), ExportFormat::Safetensors);
     EXPECT_TRUE(test::throws_config_error([] { parse_export_format("JSON"); }, "format",
-                                          {"format=JSON must be one of json|csv"}));
+                                          {"format=JSON must be one of json|csv|safetensors"}));
     EXPECT_TRUE(test::throws_config_error([] { parse_export_format(""); }, "format"));
 }
 
@@ -405,6 +482,123 @@ TEST(Export, ExportTraceThrowsBeforeTouchingTheDisk) {
     req.out = "";
     EXPECT_THROW(export_trace(req), IoError);
     EXPECT_TRUE(entries(dir.path()).empty());
+}
+
+TEST(ExportCli, SafetensorsHoldsEveryTensorOfTraceJsonBitForBit) {
+    for (const auto& [flags, config] : {std::pair{kSelfFlags, test::self_config()}, std::pair{kCrossFlags, test::cross_config()}}) {
+        SCOPED_TRACE(flags);
+        TempDir dir;
+        const fs::path out = dir / "st";
+        const test::CliRun r = run_cli("export " + flags + " --format safetensors" + out_flag(out));
+        ASSERT_EQ(r.code, 0) << r.err;
+        EXPECT_EQ(r.err, "");
+        const Trace t = run(config);
+        std::vector<std::string> expected = png_names(t.config.n_heads);
+        expected.push_back("trace.json");
+        expected.push_back("trace.safetensors");
+        EXPECT_EQ(entries(out), sorted(expected));
+        EXPECT_EQ(read_file(out / "trace.json"), trace_summary_json(t, "trace.safetensors"));
+        const SafetensorsFile f = open_safetensors(out / "trace.safetensors");
+        EXPECT_EQ(f.metadata(), (std::map<std::string, std::string>{{"format", "attnviz-trace"}, {"version", "1"}}));
+        const std::vector<NamedTensor> all = named_tensors(t);
+        ASSERT_EQ(f.tensors().size(), all.size());
+        for (std::size_t k = 0; k < all.size(); ++k) {
+            const NamedTensor& nt = all[k];
+            SCOPED_TRACE(nt.name);
+            const TensorInfo& info = f.at(nt.name);
+            EXPECT_EQ(f.tensors()[k].name, nt.name);  // laid out in pipeline order
+            EXPECT_EQ(info.dtype, Dtype::F32);
+            EXPECT_EQ(info.shape, std::vector<std::int64_t>(nt.shape.begin(), nt.shape.end()));
+            const std::vector<float> back = f.to_float(info);
+            ASSERT_EQ(back.size(), nt.data.size());
+            EXPECT_EQ(std::memcmp(back.data(), nt.data.data(), back.size() * sizeof(float)), 0);  // −∞ stays −∞
+        }
+    }
+}
+
+TEST(ExportCli, NoHeatmapsWritesTheTraceFilesOnly) {
+    TempDir dir;
+    const test::CliRun r = run_cli("export --text 'a b' --format safetensors --no-heatmaps" + out_flag(dir / "st"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "attnviz export: wrote 2 files to " + (dir / "st").string() + "\n");
+    EXPECT_EQ(entries(dir / "st"), (std::vector<std::string>{"trace.json", "trace.safetensors"}));
+}
+
+TEST(ExportCli, SafetensorsKeepsDecodeAndTilesInTraceJson) {
+    TempDir dir;
+    const test::CliRun r = run_cli("export " + kSelfFlags + " --format safetensors --decode-steps 2 --prefill 3 --tiled" +
+                                   out_flag(dir / "st"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const json j = json::parse(read_file(dir / "st" / "trace.json"));
+    EXPECT_EQ(j["tensors_file"], "trace.safetensors");
+    EXPECT_FALSE(j.contains("tensors"));
+    EXPECT_EQ(j["decode"]["steps"].size(), 2u);
+    EXPECT_EQ(j["tiles"]["heads"].size(), 8u);
+}
+
+TEST(ExportCli, AnExportAboveMaxOutputIsRefusedNamingTheEstimateAndTheLimit) {
+    TempDir dir;
+    Config c;
+    c.text = "the cat sat on the mat";
+    const Trace t = run(c);
+    const std::uint64_t json_bytes = trace_to_json(t).size();  // small: the estimate is exact
+    EXPECT_EQ(estimate_export_bytes(t, ExportFormat::Json, json::object()), json_bytes);
+    const std::uint64_t st_bytes = estimate_export_bytes(t, ExportFormat::Safetensors, json::object());
+    const test::CliRun r = run_cli("export --text 'the cat sat on the mat' --max-output 1K" + out_flag(dir / "new"));
+    EXPECT_EQ(r.code, kExitBadInput);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "attnviz export: the export would write about " + format_bytes(json_bytes) +
+                         ", above --max-output 1.00 KiB: pass a larger --max-output or use --format safetensors (" +
+                         format_bytes(st_bytes) + ")\n");
+    EXPECT_TRUE(entries(dir.path()).empty());
+    // At the limit exactly it is written.
+    EXPECT_EQ(run_cli("export --text 'the cat sat on the mat' --max-output " + std::to_string(json_bytes) +
+                      out_flag(dir / "new")).code, 0);
+    const test::CliRun st = run_cli("export --text 'the cat sat on the mat' --format safetensors --max-output 100" +
+                                    out_flag(dir / "st"));
+    EXPECT_EQ(st.err, "attnviz export: the export would write about " + format_bytes(st_bytes) +
+                          ", above --max-output 100 bytes: pass a larger --max-output\n");
+}
+
+TEST(ExportCli, ALargeExportStatesItsSizeAndReportsProgressOnStderr) {
+    // d_model 2304: the four weight matrices alone are 4 × 2304² floats = 81 MiB, over the 64 MiB
+    // at which an export starts to report.
+    TempDir dir;
+    const fs::path out = dir / "big";
+    const test::CliRun r = run_cli("export --text 'a b' --d-model 2304 --format safetensors" + out_flag(out));
+    ASSERT_EQ(r.code, 0) << r.err;
+    Config c;
+    c.text = "a b";
+    c.d_model = 2304;
+    const std::uint64_t bytes = estimate_export_bytes(run(c), ExportFormat::Safetensors, json::object());
+    EXPECT_EQ(bytes, fs::file_size(out / "trace.safetensors") + fs::file_size(out / "trace.json"));
+    const std::string first = "attnviz export: writing about " + format_bytes(bytes) + " to " + out.string() + "\n";
+    ASSERT_EQ(r.err.substr(0, first.size()), first) << r.err;
+    // Then one line per 10% (stderr is not a terminal here), the last below 100%.
+    const std::string rest = r.err.substr(first.size());
+    EXPECT_GE(std::count(rest.begin(), rest.end(), '\n'), 9) << rest;
+    EXPECT_EQ(rest.rfind("attnviz export: 1% (", 0), 0u) << rest;
+    EXPECT_NE(rest.find("attnviz export: 9"), std::string::npos) << rest;
+    EXPECT_NE(rest.find(" of " + format_bytes(bytes) + ")\n"), std::string::npos) << rest;
+}
+
+TEST(Export, ByteSizesParseWithBinarySuffixesAndPrintWithThreeDigits) {
+    EXPECT_EQ(parse_byte_size("100000"), 100000u);
+    EXPECT_EQ(parse_byte_size("4G"), 4ull << 30);
+    EXPECT_EQ(parse_byte_size("512M"), 512ull << 20);
+    EXPECT_EQ(parse_byte_size("512m"), 512ull << 20);
+    EXPECT_EQ(parse_byte_size("1.5G"), 3ull << 29);
+    EXPECT_EQ(parse_byte_size("2GiB"), 2ull << 30);
+    EXPECT_EQ(parse_byte_size("2GB"), 2ull << 30);
+    EXPECT_EQ(parse_byte_size("1T"), 1ull << 40);
+    EXPECT_EQ(parse_byte_size("0"), 0u);
+    for (const char* bad : {"", "G", "abc", "1.2.3", "-1", "5X", "2 G", "1e9", ".5G", "99999999999T"})
+        EXPECT_TRUE(test::throws_config_error([&] { parse_byte_size(bad); }, "max_output")) << bad;
+    EXPECT_EQ(format_bytes(12), "12 bytes");
+    EXPECT_EQ(format_bytes(1536), "1.50 KiB");
+    EXPECT_EQ(format_bytes(100u << 20), "100 MiB");
+    EXPECT_EQ(format_bytes(2386796544ull), "2.22 GiB");
+    EXPECT_EQ(kDefaultMaxOutput, 4ull << 30);
 }
 
 TEST(PngWriter, EncodesPixelsThatDecodeBackExactly) {

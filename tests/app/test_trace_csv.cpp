@@ -3,6 +3,7 @@
 #include "core/io/trace_csv.hpp"
 
 #include "core/attention.hpp"
+#include "core/io/trace_json.hpp"
 #include "tests/app/app_test_helpers.hpp"
 
 #include <gtest/gtest.h>
@@ -96,6 +97,47 @@ TEST(TraceCsv, TokensAreIndexedAndQuoted) {
               "2,\",\"\n"
               "3,\"<pad>\"\n");
     EXPECT_EQ(tokens_to_csv({}), "index,token\n");
+}
+
+// tensor_to_csv as it was before it streamed, over a copy of the tensor.
+std::string csv_the_old_way(const NamedTensor& t) {
+    std::string out = "# " + t.name + " shape=[";
+    for (std::size_t k = 0; k < t.shape.size(); ++k) out += (k ? "," : "") + std::to_string(t.shape[k]);
+    out += "]\n";
+    const std::size_t cols = t.shape.empty() ? 1 : static_cast<std::size_t>(t.shape.back());
+    for (std::size_t k = 0; k < t.data.size(); ++k) {
+        if (std::isfinite(t.data[k])) append_number(out, t.data[k]);
+        out += (k + 1) % cols == 0 ? '\n' : ',';
+    }
+    return out;
+}
+
+TEST(TraceCsv, StreamedViewsEqualTheInMemoryWriterAndTheEstimate) {
+    // n = 300: computed tensors arrive in blocks of 218 rows, a row never split across them, but
+    // the text passes the 64 KiB flush mid-row.
+    Config c;
+    std::string text;
+    for (int i = 0; i < 300; ++i) text += (i ? " w" : "w") + std::to_string(i % 37);
+    c.text = text;
+    c.d_model = 16;
+    c.n_heads = 2;
+    c.causal = true;
+    for (const Config& config : {test::self_config(), test::cross_config(), c}) {
+        const Trace t = run(config);
+        const std::vector<NamedTensor> copies = named_tensors(t);
+        const std::vector<TensorView> views = tensor_views(t);
+        ASSERT_EQ(copies.size(), views.size());
+        for (std::size_t k = 0; k < views.size(); ++k) {
+            SCOPED_TRACE(views[k].name);
+            std::ostringstream out;
+            write_tensor_csv(out, views[k]);
+            const std::string expected = csv_the_old_way(copies[k]);
+            EXPECT_TRUE(out.str() == expected);
+            const double estimate = static_cast<double>(estimate_tensor_csv_bytes(views[k]));
+            if (views[k].numel() <= (1u << 16)) EXPECT_EQ(estimate, static_cast<double>(expected.size()));
+            else EXPECT_NEAR(estimate / static_cast<double>(expected.size()), 1.0, 0.01);
+        }
+    }
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <cctype>
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 namespace attnviz {
 namespace {
@@ -348,6 +349,81 @@ TEST(TraceJson, MalformedInputIsRefusedWithTheReason) {
     EXPECT_EQ(bad_value.rfind("malformed trace: ", 0), 0u) << bad_value;
     const std::string no_shape = load_error(head + R"("config":{},"tokens":[],"tensors":{"X":{"data":[]}}})");
     EXPECT_NE(no_shape.find("'shape'"), std::string::npos) << no_shape;
+}
+
+// The tensors section as trace_to_json built it in memory before it streamed.
+std::string tensors_the_old_way(const Trace& t) {
+    std::string out = "\"tensors\":{";
+    bool first = true;
+    for (const NamedTensor& nt : named_tensors(t)) {
+        if (!first) out += ',';
+        first = false;
+        out += json(nt.name).dump() + ":{\"shape\":" + json(nt.shape).dump() + ",\"data\":[";
+        for (std::size_t k = 0; k < nt.data.size(); ++k) {
+            if (k) out += ',';
+            append_number(out, nt.data[k]);
+        }
+        out += "]}";
+    }
+    return out + "}";
+}
+
+Config long_config() {
+    Config c;
+    std::string text;
+    for (int i = 0; i < 300; ++i) text += (i ? " w" : "w") + std::to_string(i % 37);
+    c.text = text;
+    c.d_model = 16;
+    c.n_heads = 2;
+    c.causal = true;
+    return c;
+}
+
+TEST(TraceJson, StreamedBytesEqualTheInMemoryWriter) {
+    // Small traces, and one whose text passes the 64 KiB flush many times.
+    for (const Config& c : {test::self_config(), test::cross_config(), long_config()}) {
+        const Trace t = run(c);
+        SCOPED_TRACE(t.n);
+        const std::string text = trace_to_json(t, json{{"tiles", {{"block_q", 2}}}});
+        std::string head = "{\"format\":\"attnviz-trace\",\"version\":1,\"config\":" + config_to_json(t.config).dump() +
+                           ",\"tokens\":" + json(t.tokens).dump();
+        if (t.config.cross()) head += ",\"source_tokens\":" + json(t.source_tokens).dump();
+        const std::string tensors = tensors_the_old_way(t);
+        ASSERT_EQ(text.substr(0, head.size() + 1), head + ",");
+        EXPECT_TRUE(text.compare(head.size() + 1, tensors.size(), tensors) == 0) << "tensors differ";
+        const std::string tail = text.substr(head.size() + 1 + tensors.size());
+        EXPECT_EQ(tail.rfind(",\"diagnostics\":", 0), 0u);
+        const std::string end = ",\"tiles\":{\"block_q\":2}}\n";
+        EXPECT_EQ(tail.substr(tail.size() - end.size()), end);
+        std::ostringstream streamed;
+        write_trace_json(streamed, t, json{{"tiles", {{"block_q", 2}}}});
+        EXPECT_EQ(streamed.str(), text);
+    }
+}
+
+TEST(TraceJson, SizeEstimateIsExactForSmallTracesAndCloseForLargeOnes) {
+    const Trace small = run(test::self_config());
+    const json extra = {{"decode_steps", json::array({1, 2})}};
+    EXPECT_EQ(estimate_trace_json_bytes(small, extra), trace_to_json(small, extra).size());
+    const Trace cross = run(test::cross_config());
+    EXPECT_EQ(estimate_trace_json_bytes(cross), trace_to_json(cross).size());
+    // 2 × 300 × 300 = 180 000 values per [h, n, n] tensor: sampled every second value.
+    const Trace big = run(long_config());
+    const double exact = static_cast<double>(trace_to_json(big).size());
+    const double estimate = static_cast<double>(estimate_trace_json_bytes(big));
+    EXPECT_NEAR(estimate / exact, 1.0, 0.01) << estimate << " vs " << exact;
+}
+
+TEST(TraceJson, SummaryHoldsEverySectionButTheTensorsAndNamesTheirFile) {
+    const Trace t = run(test::cross_config());
+    const json extra = {{"tiles", {{"block_q", 2}}}};
+    const ordered_json full = ordered_json::parse(trace_to_json(t, extra));
+    const ordered_json summary = ordered_json::parse(trace_summary_json(t, "trace.safetensors", extra));
+    EXPECT_EQ(keys_of(summary), (std::vector<std::string>{"format", "version", "config", "tokens", "source_tokens",
+                                                          "tensors_file", "diagnostics", "tiles"}));
+    EXPECT_EQ(summary["tensors_file"], "trace.safetensors");
+    for (const char* key : {"format", "version", "config", "tokens", "source_tokens", "diagnostics", "tiles"})
+        EXPECT_EQ(summary[key], full[key]) << key;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "test_helpers.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <numeric>
 
@@ -251,6 +252,73 @@ TEST(Diagnostics, FullyMaskedRowsAreLeftOutOfTheMean) {
         EXPECT_EQ(dg.entropy[0], 0.0f);
         const float rest = std::accumulate(dg.entropy.begin() + 1, dg.entropy.end(), 0.0f) / 5.0f;
         EXPECT_NEAR(dg.mean_entropy, rest, 1e-6f);
+    }
+}
+
+// The tensors as the exporters read them before views existed: copies of the stored ones and
+// Trace's own scaled_scores, additive_mask and logits. Views must hand out exactly these bits.
+std::vector<std::pair<std::string, std::vector<float>>> copied_the_old_way(const Trace& t) {
+    const auto flat = [](const MatRM& m) { return std::vector<float>(m.data(), m.data() + m.size()); };
+    const auto stacked = [](const Stack& s) {
+        std::vector<float> out;
+        for (const MatRM& m : s) out.insert(out.end(), m.data(), m.data() + m.size());
+        return out;
+    };
+    Stack scaled, logits;
+    for (int a = 0; a < t.config.n_heads; ++a) {
+        scaled.push_back(t.scaled_scores(a));
+        logits.push_back(t.logits(a));
+    }
+    std::vector<std::pair<std::string, std::vector<float>>> out = {
+        {"X", flat(t.X)}, {"PE", flat(t.PE)}, {"X_in", flat(t.X_in)}, {"W_Q", flat(t.W_Q)}, {"W_K", flat(t.W_K)},
+        {"W_V", flat(t.W_V)}, {"W_O", flat(t.W_O)}, {"Q_proj", stacked(t.Q_proj)}, {"K_proj", stacked(t.K_proj)},
+        {"Q", stacked(t.Q)}, {"K", stacked(t.K)}, {"V", stacked(t.V)}, {"scores", stacked(t.scores)},
+        {"scores_scaled", stacked(scaled)}, {"mask", flat(t.mask)}, {"additive_mask", flat(t.additive_mask())}};
+    if (!t.alibi_slopes.empty()) out.emplace_back("alibi_slopes", t.alibi_slopes);
+    out.emplace_back("logits", stacked(logits));
+    out.emplace_back("weights", stacked(t.weights));
+    out.emplace_back("head_outputs", stacked(t.head_outputs));
+    out.emplace_back("concat", flat(t.concat));
+    out.emplace_back("output", flat(t.output));
+    return out;
+}
+
+TEST(TensorViews, HandOutTheTraceBitForBitAcrossRowBlocks) {
+    // n = 300 keys: computed tensors come in blocks of 2^16 / 300 = 218 rows, so a block boundary
+    // falls inside every head. ALiBi and a causal window exercise the bias and −∞ paths.
+    Config c;
+    std::string text;
+    for (int i = 0; i < 300; ++i) text += (i ? " w" : "w") + std::to_string(i % 37);
+    c.text = text;
+    c.d_model = 16;
+    c.n_heads = 2;
+    c.positional = Positional::Alibi;
+    c.causal = true;
+    c.window = 40;
+    const Trace t = run(c);
+    const auto expected = copied_the_old_way(t);
+    const std::vector<TensorView> views = tensor_views(t);
+    ASSERT_EQ(views.size(), expected.size());
+    for (std::size_t k = 0; k < views.size(); ++k) {
+        SCOPED_TRACE(views[k].name);
+        EXPECT_EQ(views[k].name, expected[k].first);
+        std::vector<float> got;
+        std::size_t chunks = 0;
+        views[k].for_each_chunk([&](const float* p, std::size_t n) {
+            got.insert(got.end(), p, p + n);
+            ++chunks;
+        });
+        EXPECT_EQ(got.size(), views[k].numel());
+        ASSERT_EQ(got.size(), expected[k].second.size());
+        EXPECT_EQ(std::memcmp(got.data(), expected[k].second.data(), got.size() * sizeof(float)), 0);
+        if (views[k].name == "logits") EXPECT_EQ(chunks, 4u);  // 2 heads × 2 blocks
+    }
+    // named_tensors is the views copied: same names, equations and shapes.
+    const std::vector<NamedTensor> all = named_tensors(t);
+    ASSERT_EQ(all.size(), views.size());
+    for (std::size_t k = 0; k < all.size(); ++k) {
+        EXPECT_EQ(all[k].equation, views[k].equation);
+        EXPECT_EQ(all[k].shape, views[k].shape);
     }
 }
 
