@@ -144,16 +144,19 @@ std::vector<std::string> export_trace(const ExportRequest& req) {
             dir.add_stream(v.name + ".csv", [&](std::ostream& os) { write_tensor_csv(os, v); });
     }
     HeatmapStyle style;
-    style.cell_px = export_cell_px(t.n, t.m);
     for (int a = 0; a < (req.heatmaps ? t.config.n_heads : 0); ++a) {
         const auto ua = static_cast<std::size_t>(a);
+        const PooledMap weights = pool_for_image(t.weights[ua], t.mask, kHeatmapMaxSide);
+        const PooledMap scores = pool_for_image(t.scores[ua], t.mask, kHeatmapMaxSide);
+        // A pooled map is already kHeatmapMaxSide cells wide: one pixel each.
+        style.cell_px = weights.factor > 1 ? 1 : export_cell_px(t.n, t.m);
         style.map = ColorMap::Viridis;
         style.lo = 0.0f;
         style.hi = 1.0f;
-        dir.add("weights_head" + std::to_string(a) + ".png", encode_png(render_heatmap(t.weights[ua], &t.mask, style)));
+        dir.add("weights_head" + std::to_string(a) + ".png", encode_png(render_heatmap(weights.values, &weights.mask, style)));
         style.map = ColorMap::Diverging;
-        std::tie(style.lo, style.hi) = symmetric_range(t.scores[ua], &t.mask);
-        dir.add("scores_head" + std::to_string(a) + ".png", encode_png(render_heatmap(t.scores[ua], &t.mask, style)));
+        std::tie(style.lo, style.hi) = symmetric_range(scores.values, &scores.mask);
+        dir.add("scores_head" + std::to_string(a) + ".png", encode_png(render_heatmap(scores.values, &scores.mask, style)));
     }
     dir.commit();
     return dir.names();

@@ -21,6 +21,9 @@ inline constexpr int kExitBadInput = 2;
 enum class ExportFormat { Json, Csv, Safetensors };
 ExportFormat parse_export_format(const std::string& s);  // throws ConfigError("format", ...)
 
+// Heatmap PNGs show at most this many cells per side.
+inline constexpr int kHeatmapMaxSide = 1024;
+
 inline constexpr std::uint64_t kDefaultMaxOutput = 4ull << 30;  // fits n = 4096, 8 heads as safetensors (2.2 GiB)
 
 // "4G", "512M", "1.5G", "100000": bytes, K/M/G/T 1024-based, an optional "B" or "iB" after the
@@ -48,7 +51,7 @@ struct ExportRequest {
     };
     std::optional<Decode> decode;
     std::optional<Tiles> tiles;
-    // weights_headN.png and scores_headN.png; at n = 4096 each takes about 11 s to draw and encode.
+    // weights_headN.png and scores_headN.png (past kHeatmapMaxSide tokens, pooled: see pool_for_image).
     bool heatmaps = true;
     // The trace files' estimated size must not pass this (the heatmap PNGs are not counted).
     std::uint64_t max_output = kDefaultMaxOutput;

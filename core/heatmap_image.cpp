@@ -78,6 +78,31 @@ std::pair<float, float> symmetric_range(const Eigen::Ref<const MatRM>& v, const 
     return {-mx, mx};
 }
 
+PooledMap pool_for_image(const Eigen::Ref<const MatRM>& values, const MatRM& mask, int max_side) {
+    ATTNVIZ_ASSERT(max_side >= 1 && mask.rows() == values.rows() && mask.cols() == values.cols());
+    PooledMap p;
+    const auto longest = static_cast<int>(std::max(values.rows(), values.cols()));
+    p.factor = std::max(1, (longest + max_side - 1) / max_side);
+    if (p.factor == 1) {
+        p.values = values;
+        p.mask = mask;
+        return p;
+    }
+    const int f = p.factor;
+    const auto R = (values.rows() + f - 1) / f, C = (values.cols() + f - 1) / f;
+    p.values = MatRM::Zero(R, C);  // [R, C]
+    p.mask = MatRM::Zero(R, C);
+    for (Eigen::Index i = 0; i < values.rows(); ++i)
+        for (Eigen::Index j = 0; j < values.cols(); ++j) {
+            if (mask(i, j) <= 0.5f) continue;
+            float& v = p.values(i / f, j / f);
+            float& seen = p.mask(i / f, j / f);
+            if (seen == 0.0f || std::abs(values(i, j)) > std::abs(v)) v = values(i, j);
+            seen = 1.0f;
+        }
+    return p;
+}
+
 Image render_heatmap(const Eigen::Ref<const MatRM>& values, const MatRM* mask, const HeatmapStyle& s) {
     ATTNVIZ_ASSERT(s.cell_px >= 1);
     ATTNVIZ_ASSERT(!mask || (mask->rows() == values.rows() && mask->cols() == values.cols()));

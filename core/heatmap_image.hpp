@@ -28,6 +28,16 @@ struct HeatmapStyle {
 // values: [r, c]; mask (optional, same shape): 0 marks a masked cell, drawn hatched, never as a value.
 Image render_heatmap(const Eigen::Ref<const MatRM>& values, const MatRM* mask, const HeatmapStyle& style);
 
+// A long input's heatmap at one pixel per cell is 4096² pixels and takes seconds to draw and
+// encode. pool_for_image shrinks [rows, cols] to at most max_side per side in f × f blocks, f the
+// smallest that fits: each block shows its visible value of largest magnitude (a weight's peak, a
+// score's extreme, so a sharp pattern stays visible) and counts as visible when any cell is.
+struct PooledMap {
+    MatRM values, mask;   // [ceil(rows / f), ceil(cols / f)]
+    int factor = 1;       // f; 1 when nothing was pooled (values and mask are then copies)
+};
+PooledMap pool_for_image(const Eigen::Ref<const MatRM>& values, const MatRM& mask, int max_side);
+
 // Symmetric range [-M, M] with M = max |v| over visible cells (1 when all are zero).
 std::pair<float, float> symmetric_range(const Eigen::Ref<const MatRM>& values, const MatRM* mask);
 

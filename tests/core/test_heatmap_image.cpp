@@ -152,5 +152,27 @@ TEST(SymmetricRange, MaxAbsOverVisibleFiniteCells) {
     EXPECT_EQ(symmetric_range(mat({{kNegInf, 0.5f}}), nullptr), (std::pair<float, float>{-0.5f, 0.5f}));
 }
 
+// A 4096-token heatmap at one pixel per cell took seconds per PNG; pooling keeps each block's
+// extreme visible value, so a one-hot pattern survives the shrink.
+TEST(HeatmapImage, PoolingKeepsEachBlocksLargestMagnitudeVisibleValue) {
+    MatRM v = MatRM::Zero(5, 5);
+    MatRM mask = MatRM::Ones(5, 5);
+    v(0, 1) = 0.3f;
+    v(1, 0) = -0.9f;   // block (0, 0): largest magnitude is −0.9
+    v(4, 4) = 0.5f;    // block (2, 2) holds one cell
+    mask(2, 2) = mask(2, 3) = mask(3, 2) = mask(3, 3) = 0.0f;  // block (1, 1) fully masked
+    const PooledMap p = pool_for_image(v, mask, 3);
+    EXPECT_EQ(p.factor, 2);
+    ASSERT_EQ(p.values.rows(), 3);
+    ASSERT_EQ(p.values.cols(), 3);
+    EXPECT_EQ(p.values(0, 0), -0.9f);
+    EXPECT_EQ(p.values(2, 2), 0.5f);
+    EXPECT_EQ(p.mask(1, 1), 0.0f);
+    EXPECT_EQ(p.mask(0, 0), 1.0f);
+    const PooledMap same = pool_for_image(v, mask, 5);
+    EXPECT_EQ(same.factor, 1);
+    EXPECT_TRUE(test::all_close(same.values, v, 0.0f));
+}
+
 }  // namespace
 }  // namespace attnviz
