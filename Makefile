@@ -23,9 +23,11 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# Core and its tests under AddressSanitizer + UndefinedBehaviorSanitizer (CI runs this too).
+# Everything under AddressSanitizer + UndefinedBehaviorSanitizer at -O1 (CI runs this too): the
+# core, app and GUI tests and the monkey (random input through every view) under Xvfb.
 sanitize: deps
-	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DATTNVIZ_CORE_ONLY=ON -DATTNVIZ_SANITIZE=ON
+	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" \
+	  "-DCMAKE_C_FLAGS_DEBUG=-O1 -g" -DATTNVIZ_SANITIZE=ON $(CMAKE_ARGS)
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 	cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 

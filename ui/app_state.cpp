@@ -323,26 +323,36 @@ namespace {
 constexpr double kInlineComputeMs = 4.0;
 }  // namespace
 
+// The job's result travels through its future: the thread owns nothing of the Job, so there is
+// no Job → future → callable → Job cycle to keep each finished job alive.
 struct AppState::Job {
-    std::future<void> done;
-    Computed result;
-    std::string error, error_field;
-    bool ok = false;
-    double ms = 0.0;
+    struct Outcome {
+        Computed result;
+        std::string error, error_field;
+        bool ok = false;
+        double ms = 0.0;
+    };
+    std::future<Outcome> done;
 };
+
+AppState::AppState() = default;
+AppState::~AppState() = default;
+AppState::AppState(AppState&&) noexcept = default;
+AppState& AppState::operator=(AppState&&) noexcept = default;
 
 bool AppState::poll_recompute() {
     bool adopted = false;
     if (job_ && job_->done.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
-        std::shared_ptr<Job> finished = std::move(job_);
+        Job::Outcome finished = job_->done.get();
+        job_.reset();
         computing = false;
         // A result for a config that was edited again since is still shown (never a blank
         // view); the pending edit starts the next run below.
-        if (finished->ok) {
-            adopted = adopt(std::move(finished->result), finished->ms);
+        if (finished.ok) {
+            adopted = adopt(std::move(finished.result), finished.ms);
         } else if (!dirty) {
-            error = finished->error;
-            error_field = finished->error_field;
+            error = finished.error;
+            error_field = finished.error_field;
         }
     }
     // A recompute that took under a few milliseconds last time runs inline: the new trace then
@@ -356,23 +366,24 @@ bool AppState::poll_recompute() {
     if (dirty && !job_) {
         dirty = false;
         computing = true;
-        auto job = std::make_shared<Job>();
-        job->done = std::async(std::launch::async, [job, spec = ModelSpec{config, preset, edits}] {
+        job_ = std::make_unique<Job>();
+        job_->done = std::async(std::launch::async, [spec = ModelSpec{config, preset, edits}] {
+            Job::Outcome out;
             const auto t0 = std::chrono::steady_clock::now();
             try {
-                job->result = compute(spec);
-                job->ok = true;
+                out.result = compute(spec);
+                out.ok = true;
             } catch (const ConfigError& e) {
-                job->error = e.what();
-                job->error_field = e.field();
+                out.error = e.what();
+                out.error_field = e.field();
             } catch (const std::bad_alloc&) {
-                job->error = "cannot compute: out of memory (use fewer tokens, a smaller d_model or fewer heads)";
+                out.error = "cannot compute: out of memory (use fewer tokens, a smaller d_model or fewer heads)";
             } catch (const std::exception& e) {
-                job->error = std::string("cannot compute: ") + e.what();
+                out.error = std::string("cannot compute: ") + e.what();
             }
-            job->ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+            out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+            return out;
         });
-        job_ = std::move(job);
     }
     return adopted;
 }

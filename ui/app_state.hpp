@@ -54,6 +54,11 @@ struct DecodeState {
 };
 
 struct AppState {
+    AppState();
+    ~AppState();  // waits for a background recompute still running
+    AppState(AppState&&) noexcept;
+    AppState& operator=(AppState&&) noexcept;
+
     Config config;              // what the controls show (may be invalid while typing)
     Preset preset = Preset::Random;   // designed heads, or random weights from the seed
     std::vector<CellEdit> edits;      // cells the user set by hand, applied after the preset
@@ -130,7 +135,7 @@ struct AppState {
 
 private:
     struct Job;
-    std::shared_ptr<Job> job_;
+    std::unique_ptr<Job> job_;
     struct PendingSelection {
         ModelSpec spec;     // applied when a trace of exactly this spec is adopted
         int head = 0, query = 0;

@@ -118,9 +118,6 @@ struct PositionalViewState {
     Comparison comparison;
 };
 
-// The one instance, used only from the UI thread inside draw_positional_view.
-PositionalViewState view_state;
-
 // ---- derived data ---------------------------------------------------------------------
 
 void refresh_axis(PositionalViewState& vs, int P) {
@@ -623,7 +620,7 @@ std::string what_position_changes(Positional p) {
     }
 }
 
-void draw_comparison(UiContext& ctx) {
+void draw_comparison(UiContext& ctx, PositionalViewState& vs) {
     AppState& st = ctx.state;
     const Trace& t = st.trace;
     const Config& c = t.config;
@@ -648,7 +645,7 @@ void draw_comparison(UiContext& ctx) {
     if (ImGui::SliderInt("head", &head, 0, c.n_heads - 1)) st.select_head(head);
     ImGui::SameLine(0, 16);
     ImGui::TextDisabled("%s", what_position_changes(c.positional).c_str());
-    Comparison& cmp = view_state.comparison;
+    Comparison& cmp = vs.comparison;
     refresh_comparison(cmp, st);
     if (!cmp.error.empty()) {
         note(kWarn, "Without position the run fails: " + cmp.error);
@@ -716,14 +713,15 @@ void draw_positional_view(UiContext& ctx) {
     AppState& st = ctx.state;
     const Trace& t = st.trace;
     const Config& c = t.config;
-    PositionalViewState& vs = view_state;
+    if (!ctx.positional) ctx.positional = std::make_shared<PositionalViewState>();
+    PositionalViewState& vs = *static_cast<PositionalViewState*>(ctx.positional.get());
 
     ImGui::Checkbox("effect on this input's scores (with vs without position)", &vs.compare);
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("Reruns this input with positional = none and shows head %d's Z and A side by side.", st.detail_head);
     if (vs.compare) {
         ImGui::Separator();
-        draw_comparison(ctx);
+        draw_comparison(ctx, vs);
         return;
     }
     int P = vs.positions > 0 ? vs.positions : std::clamp(std::max(kDefaultPositions, t.n), kMinPositions, kMaxPositions);

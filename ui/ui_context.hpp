@@ -17,6 +17,7 @@
 #include "ui/heatmap_gl.hpp"
 
 #include <filesystem>
+#include <memory>
 #include <future>
 #include <map>
 #include <string>
@@ -148,6 +149,9 @@ struct UiContext {
     EditViewState edit;
     QuizViewState quiz;
     RecurrenceViewState recurrence;
+    // The Positional view's caches hold types private to ui/positional_view.cpp; it makes its state
+    // on first draw. Per context, not a global: a second context (a test's) never sees this one's.
+    std::shared_ptr<void> positional;
 
     // One modal browser serves the export folder and the session files; `browsing` says for what.
     enum class Browse { None, ExportFolder, LoadSession, SaveSession };

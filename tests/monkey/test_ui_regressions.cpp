@@ -49,5 +49,31 @@ TEST(TokenLabels, NulTokenDrawsInEveryTokenButton) {
     }
 }
 
+// The Positional view kept its caches in one global: a second context whose trace had the same
+// generation number but another shape drew the first one's comparison with its own mask, and
+// Eigen's bounds check aborted (the monkey under ASan, seed 7). Each context now has its own.
+TEST(PositionalView, AComparisonBelongsToItsOwnContext) {
+    const auto compare_on = [](UiSession& s) {
+        std::string error;
+        ASSERT_TRUE(click_item(s, "/view_", "effect on this input's scores (with vs without position)", error));
+        EXPECT_EQ(error, "");
+        for (int k = 0; k < 3; ++k) EXPECT_EQ(s.frame(), "");
+    };
+    {
+        UiSession s(shared_window(), ImVec2(1600, 1000), std::filesystem::temp_directory_path());
+        s.state.view = View::Positional;
+        ASSERT_TRUE(s.state.recompute_now());
+        for (int k = 0; k < 3; ++k) ASSERT_EQ(s.frame(), "");
+        compare_on(s);
+    }
+    UiSession s(shared_window(), ImVec2(1600, 1000), std::filesystem::temp_directory_path());
+    s.state.view = View::Positional;
+    s.state.config.text = "a b";
+    s.state.config.source = "x y z w";
+    ASSERT_TRUE(s.state.recompute_now());
+    for (int k = 0; k < 3; ++k) ASSERT_EQ(s.frame(), "");
+    compare_on(s);
+}
+
 }  // namespace
 }  // namespace attnviz::testing

@@ -141,8 +141,9 @@ bool click_item(UiSession& s, const std::string& window_part, const char* label,
         if (error.empty()) error = e;
     };
     ImGuiWindow* target = nullptr;
+    // The first match: a view's own child windows ("…/view_…/scheme_…") contain the part too.
     for (ImGuiWindow* w : ImGui::GetCurrentContext()->Windows)
-        if (w->Active && std::string(w->Name).find(window_part) != std::string::npos) target = w;
+        if (!target && w->Active && std::string(w->Name).find(window_part) != std::string::npos) target = w;
     if (!target) return false;
     const ImGuiID id = target->GetID(label);
     const ImRect r = target->InnerRect;
