@@ -97,10 +97,13 @@ bool is_export_file(std::string_view name) {
 
 std::vector<std::string> export_trace(const ExportRequest& req) {
     // Everything is computed, and bad options throw, before anything touches the disk.
-    const ModelRun run = run_model(ModelSpec{req.config, req.preset, {}});
-    const Inputs& in = run.inputs;
-    const Weights& w = run.weights;
-    const Trace& t = run.trace;
+    ModelSpec spec;
+    spec.config = req.config;
+    spec.preset = req.preset;
+    const ModelRun run = run_model(spec);
+    const Inputs& in = run.model->inputs;
+    const Weights w = layer_weights(run.model->weights, 0);
+    const Trace& t = run.trace();
     nlohmann::json extra = nlohmann::json::object();
     if (req.preset != Preset::Random) {
         nlohmann::json kinds = nlohmann::json::array();

@@ -74,8 +74,10 @@ void BM_ForwardOnly(benchmark::State& state) {
     double peak = 0;
     for (auto _ : state) {
         const ChildRun r = in_child(state, [&] {
-            const attnviz::ModelRun run = attnviz::run_model(attnviz::ModelSpec{c, attnviz::Preset::Random, {}});
-            benchmark::DoNotOptimize(run.trace.output.data());
+            attnviz::ModelSpec spec;
+            spec.config = c;
+            const attnviz::ModelRun run = attnviz::run_model(spec);
+            benchmark::DoNotOptimize(run.trace().output.data());
         });
         state.SetIterationTime(r.seconds);
         peak = std::max(peak, r.peak_bytes);

@@ -1,5 +1,6 @@
 #include "core/model_setup.hpp"
 
+#include <array>
 #include <cmath>
 #include <string>
 
@@ -76,16 +77,44 @@ int apply_edits(Inputs& in, Weights& w, const std::vector<CellEdit>& edits) {
     return applied;
 }
 
-ModelRun run_model(const ModelSpec& spec) {
+std::string_view to_string(ModelPreset p) { return p == ModelPreset::Induction ? "induction" : "none"; }
+
+ModelPreset parse_model_preset(std::string_view s) {
+    return parse_enum("model-preset", s, std::array{ModelPreset::None, ModelPreset::Induction});
+}
+
+StackModel build_model(const ModelSpec& spec, std::vector<HeadKind>* head_kinds, int* edits_applied) {
+    StackModel m;
+    std::vector<HeadKind> kinds;
+    if (spec.model == ModelPreset::Induction) {
+        m = build_induction_model(spec.config);
+    } else {
+        PresetBuild b = build_preset(spec.config, spec.preset);
+        m.inputs = std::move(b.inputs);
+        m.arch = resolve_arch(spec.arch, m.inputs.config.d_model);
+        m.vocab = toy_vocabulary(m.inputs.tokens);
+        m.weights = random_stack(m.inputs.config, m.arch, m.vocab);
+        // The head preset designs layer 0's attention; deeper layers stay random from the seed.
+        m.weights.learned_pe = b.weights.learned_pe;
+        b.weights.learned_pe.resize(0, 0);
+        m.weights.layers.front().attn = std::move(b.weights);
+        m.summary = std::move(b.summary);
+        kinds = std::move(b.head_kinds);
+    }
+    const int applied = apply_edits(m.inputs, m.weights.layers.front().attn, spec.edits);
+    if (head_kinds) *head_kinds = std::move(kinds);
+    if (edits_applied) *edits_applied = applied;
+    return m;
+}
+
+ModelRun run_model(const ModelSpec& spec, const StackRunOptions& options) {
     ModelRun r;
-    PresetBuild b = build_preset(spec.config, spec.preset);
-    r.inputs = std::move(b.inputs);
-    r.weights = std::move(b.weights);
-    r.head_kinds = std::move(b.head_kinds);
-    r.summary = std::move(b.summary);
-    r.edits_applied = apply_edits(r.inputs, r.weights, spec.edits);
-    forward_into(r.inputs, r.weights, r.trace);
-    require_finite(r.trace);
+    auto model = std::make_shared<StackModel>(build_model(spec, &r.head_kinds, &r.edits_applied));
+    r.summary = model->summary;
+    StackRunOptions opt = options;
+    opt.ablate = spec.ablate;
+    r.stack = run_stack(model->inputs, model->arch, model->weights, model->vocab, opt);
+    r.model = std::move(model);
     return r;
 }
 

@@ -5,6 +5,9 @@
 #pragma once
 
 #include "core/head_presets.hpp"
+#include "core/induction_model.hpp"
+
+#include <memory>
 
 #include <string>
 #include <vector>
@@ -25,27 +28,41 @@ struct CellEdit {
     bool operator==(const CellEdit&) const = default;
 };
 
+// A built-in whole model. None: the stack `arch` describes, random from the seed, with the head
+// preset and the edits applied to layer 0's attention. Induction: the designed two-layer circuit
+// (core/induction_model.hpp), which sets its own architecture.
+enum class ModelPreset { None, Induction };
+std::string_view to_string(ModelPreset p);
+ModelPreset parse_model_preset(std::string_view s);  // none|induction; ConfigError("model-preset", ...)
+
 struct ModelSpec {
     Config config;
     Preset preset = Preset::Random;
     std::vector<CellEdit> edits;   // applied in order after the preset; a later edit of a cell wins
+    StackArch arch;                // layers, norm, MLP; the default is today's single block
+    ModelPreset model = ModelPreset::None;
+    std::vector<Ablation> ablate;  // heads and MLPs knocked out of the run
     bool operator==(const ModelSpec&) const = default;
 };
 
 struct ModelRun {
-    Inputs inputs;
-    Weights weights;
-    Trace trace;
-    std::vector<HeadKind> head_kinds;  // [h] for a designed preset, empty for random
+    std::shared_ptr<const StackModel> model;  // inputs, architecture, vocabulary and weights
+    StackTrace stack;
+    std::vector<HeadKind> head_kinds;  // [h] of layer 0 for a designed head preset, empty for random
     std::string summary;               // what the preset changed
     int edits_applied = 0;             // embedding edits of a token absent from the text do nothing
+    const Trace& trace() const { return stack.layers.front().attn; }  // layer 0's attention
 };
 
 // Applies `edits` to the inputs and weights. Throws ConfigError("edit", ...) naming the edit for a
 // non-finite value, a row or column outside its matrix, or an empty token.
 int apply_edits(Inputs& inputs, Weights& weights, const std::vector<CellEdit>& edits);
 
-// prepare + preset weights + edits + forward. Throws ConfigError for anything invalid.
-ModelRun run_model(const ModelSpec& spec);
+// The model a spec describes, without running it. Throws ConfigError for anything invalid.
+StackModel build_model(const ModelSpec& spec, std::vector<HeadKind>* head_kinds = nullptr, int* edits_applied = nullptr);
+
+// build_model + run_stack. With the default architecture and no ablation, layer 0's trace is exactly
+// today's single-block forward. Throws ConfigError for anything invalid.
+ModelRun run_model(const ModelSpec& spec, const StackRunOptions& options = {});
 
 }  // namespace attnviz

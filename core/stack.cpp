@@ -1,5 +1,6 @@
 #include "core/stack.hpp"
 
+#include "core/heatmap_image.hpp"
 #include "core/positional.hpp"
 #include "core/rng.hpp"
 
@@ -60,6 +61,64 @@ StackArch resolve_arch(const StackArch& in, int d_model) {
         throw ConfigError("norm_eps", "norm_eps must be finite, > 0 and at most 1");
     }
     return a;
+}
+
+// ---- ablation ------------------------------------------------------------------------------------
+
+std::string_view to_string(AblationMode v) { return v == AblationMode::Zero ? "zero" : "mean"; }
+AblationMode parse_ablation_mode(std::string_view s) {
+    return parse_enum("ablate-mode", s, std::array{AblationMode::Zero, AblationMode::Mean});
+}
+
+std::vector<Ablation> parse_ablations(std::string_view s, AblationMode mode) {
+    std::vector<Ablation> out;
+    const auto number = [](std::string_view v, int& x) {
+        if (v.empty() || v.size() > 4) return false;
+        x = 0;
+        for (char ch : v) {
+            if (ch < '0' || ch > '9') return false;
+            x = x * 10 + (ch - '0');
+        }
+        return true;
+    };
+    std::size_t at = 0;
+    while (at <= s.size() && !s.empty()) {
+        const std::size_t comma = std::min(s.find(',', at), s.size());
+        std::string_view item = s.substr(at, comma - at);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        const std::size_t dot = item.find('.');
+        Ablation a;
+        a.mode = mode;
+        const bool ok = dot != std::string_view::npos && number(item.substr(0, dot), a.layer) &&
+                        (item.substr(dot + 1) == "mlp" || number(item.substr(dot + 1), a.head));
+        if (!ok) {
+            throw ConfigError("ablate", "ablate item '" + clip(item) +
+                                            "' must be LAYER.HEAD or LAYER.mlp (e.g. 0.1,1.mlp)");
+        }
+        if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
+        at = comma + 1;
+    }
+    return out;
+}
+
+std::string ablations_to_string(const std::vector<Ablation>& v) {
+    std::string s;
+    for (const Ablation& a : v) {
+        s += (s.empty() ? "" : ",") + std::to_string(a.layer) + "." +
+             (a.head == Ablation::kMlp ? std::string("mlp") : std::to_string(a.head));
+    }
+    return s;
+}
+
+void check_ablations(const std::vector<Ablation>& v, int layers, int heads) {
+    for (const Ablation& a : v) {
+        const std::string name = ablations_to_string({a});
+        if (a.layer < 0 || a.layer >= layers)
+            throw ConfigError("ablate", "ablate " + name + ": layer must be in [0, " + std::to_string(layers) + ")");
+        if (a.head != Ablation::kMlp && (a.head < 0 || a.head >= heads))
+            throw ConfigError("ablate", "ablate " + name + ": head must be in [0, " + std::to_string(heads) + ")");
+    }
 }
 
 // ---- vocabulary ----------------------------------------------------------------------------------
@@ -240,24 +299,85 @@ MatRM unembed(const StackArch& arch, const StackWeights& w, const Eigen::Ref<con
 
 }  // namespace
 
-StackTrace run_stack(const Inputs& in, const StackArch& arch, const StackWeights& w, const Vocabulary& vocab) {
+Inputs layer_inputs(const Inputs& in, const StackArch& arch, const StackWeights& w, int layer,
+                    const Eigen::Ref<const MatRM>& resid_pre) {
+    const bool pre = arch.placement == NormPlacement::Pre;
+    // Layer 0 reads X + PE exactly as the single block does, so its trace is today's bit for bit.
+    if (layer == 0 && (!pre || arch.norm == NormKind::None)) return in;
+    Inputs later = in;
+    const Positional p = in.config.positional;
+    if (p == Positional::Sinusoidal || p == Positional::Learned) later.config.positional = Positional::None;
+    later.X = pre ? apply_norm(arch.norm, resid_pre, w.layers[static_cast<std::size_t>(layer)].norm1, arch.norm_eps)
+                  : MatRM(resid_pre);
+    return later;
+}
+
+Weights layer_weights(const StackWeights& w, int layer) {
+    Weights lw = w.layers[static_cast<std::size_t>(layer)].attn;
+    if (layer == 0) lw.learned_pe = w.learned_pe;
+    return lw;
+}
+
+namespace {
+
+// Mean-ablation's replacement: every row the column mean of x [n, c].
+MatRM mean_rows(const MatRM& x) {
+    const RowVec mean = x.colwise().mean();
+    return mean.replicate(x.rows(), 1);
+}
+
+// Head ablations of `layer`: H_a replaced, concat and output = concat·W_O rebuilt.
+void ablate_heads(Trace& t, int layer, const std::vector<Ablation>& ablate) {
+    bool any = false;
+    for (const Ablation& a : ablate) {
+        if (a.layer != layer || a.head == Ablation::kMlp) continue;
+        MatRM& H = t.head_outputs[static_cast<std::size_t>(a.head)];  // [n, d_v]
+        H = a.mode == AblationMode::Zero ? MatRM::Zero(H.rows(), H.cols()) : mean_rows(H);
+        t.concat.middleCols(static_cast<Eigen::Index>(a.head) * t.config.d_v, t.config.d_v) = H;
+        any = true;
+    }
+    if (any) t.output.noalias() = t.concat * t.W_O;  // [n, d]
+}
+
+const Ablation* mlp_ablation(int layer, const std::vector<Ablation>& ablate) {
+    for (const Ablation& a : ablate)
+        if (a.layer == layer && a.head == Ablation::kMlp) return &a;
+    return nullptr;
+}
+
+std::size_t nxn_bytes(const Trace& t) {
+    return (t.scores.size() + t.weights.size()) * static_cast<std::size_t>(t.n) * static_cast<std::size_t>(t.m) * sizeof(float);
+}
+
+}  // namespace
+
+Trace layer_attention(const Inputs& in, const StackWeights& w, const StackTrace& t, int layer) {
+    ATTNVIZ_ASSERT(layer >= 0 && layer < static_cast<int>(t.layers.size()));
+    Trace a = forward(layer_inputs(in, t.arch, w, layer, t.layers[static_cast<std::size_t>(layer)].resid_pre),
+                      layer_weights(w, layer));
+    ablate_heads(a, layer, t.ablated);
+    return a;
+}
+
+StackTrace run_stack(const Inputs& in, const StackArch& arch, const StackWeights& w, const Vocabulary& vocab,
+                     const StackRunOptions& opt) {
     const Config& c = in.config;
-    if (c.cross()) {
-        throw ConfigError("source", "the model stack is a decoder over one sequence: it has no cross-attention "
-                                    "source (clear the source text)");
+    if (c.cross() && arch.layers > 1) {
+        throw ConfigError("source", "a stack of " + std::to_string(arch.layers) +
+                                        " layers is a decoder over one sequence: cross-attention (a source text) "
+                                        "runs on one layer only (clear the source or set layers = 1)");
     }
     ATTNVIZ_ASSERT(static_cast<int>(w.layers.size()) == arch.layers);
     ATTNVIZ_ASSERT(w.embedding.cols() == c.d_model && w.U().rows() == vocab.size());
+    check_ablations(opt.ablate, arch.layers, c.n_heads);
     const int n = static_cast<int>(in.tokens.size());
     StackTrace t;
     t.arch = arch;
+    t.ablated = opt.ablate;
     t.layers.resize(static_cast<std::size_t>(arch.layers));
 
     // 1. Embedding plus additive position.   resid: [n, d]
     MatRM resid = in.X + additive_pe(c.positional, w.learned_pe, n, c.d_model);
-    // Past the embedding no position is added again (RoPE and ALiBi still act inside attention).
-    Inputs later = in;
-    if (c.positional == Positional::Sinusoidal || c.positional == Positional::Learned) later.config.positional = Positional::None;
 
     const bool pre = arch.placement == NormPlacement::Pre;
     for (int l = 0; l < arch.layers; ++l) {
@@ -265,16 +385,9 @@ StackTrace run_stack(const Inputs& in, const StackArch& arch, const StackWeights
         const LayerWeights& lw = w.layers[static_cast<std::size_t>(l)];
         L.resid_pre = resid;
 
-        // 2. Attention on norm₁(resid) (pre-LN) or resid itself (post-LN).
-        if (l == 0 && (!pre || arch.norm == NormKind::None)) {
-            // The block reads X + PE exactly: today's forward, so layer 0's trace is unchanged bit for bit.
-            Weights first = lw.attn;
-            first.learned_pe = w.learned_pe;
-            L.attn = forward(in, first);
-        } else {
-            later.X = pre ? apply_norm(arch.norm, resid, lw.norm1, arch.norm_eps) : resid;
-            L.attn = forward(later, lw.attn);
-        }
+        // 2. Attention on norm₁(resid) (pre-LN) or resid itself (post-LN), heads ablated.
+        L.attn = forward(layer_inputs(in, arch, w, l, resid), layer_weights(w, l));
+        ablate_heads(L.attn, l, opt.ablate);
         L.attn_out = L.attn.output;  // [n, d]
 
         // 3. Residual add (post-LN: then norm₁), MLP, residual add (post-LN: then norm₂).
@@ -288,13 +401,30 @@ StackTrace run_stack(const Inputs& in, const StackArch& arch, const StackWeights
         } else {
             L.mlp_in = pre ? apply_norm(arch.norm, L.resid_mid, lw.norm2, arch.norm_eps) : L.resid_mid;
             L.mlp_out = mlp_forward(arch.mlp, L.mlp_in, lw.mlp, L.mlp_hidden);
+            if (const Ablation* a = mlp_ablation(l, opt.ablate))
+                L.mlp_out = a->mode == AblationMode::Zero ? MatRM::Zero(n, c.d_model) : mean_rows(L.mlp_out);
             L.resid_post = L.resid_mid + L.mlp_out;
             if (!pre) L.resid_post = apply_norm(arch.norm, L.resid_post, lw.norm2, arch.norm_eps);
         }
         resid = L.resid_post;
+
+        // 4. Detectors and thumbnails from the full pattern; then the n×n stacks go unless they fit.
+        require_finite(L.attn);
+        add_head_scores(L.attn, t.scores);
+        L.thumbs.clear();
+        for (const MatRM& A : L.attn.weights) L.thumbs.push_back(pool_for_image(A, L.attn.mask, 48).values);
+        const std::size_t bytes = nxn_bytes(L.attn);
+        t.attn_bytes += bytes;
+        if (l == opt.keep_layer || t.attn_bytes_kept + bytes <= opt.attention_budget) {
+            t.attn_bytes_kept += bytes;
+        } else {
+            L.attn_full = false;
+            L.attn.scores = Stack();
+            L.attn.weights = Stack();
+        }
     }
 
-    // 4. Final norm, unembedding, next-token probabilities.   logits, probs: [n, V]
+    // 5. Final norm, unembedding, next-token probabilities.   logits, probs: [n, V]
     t.logits = unembed(arch, w, resid, &t.final_resid);
     t.probs = softmax_rows(t.logits);
     t.next.resize(static_cast<std::size_t>(n));
@@ -302,7 +432,6 @@ StackTrace run_stack(const Inputs& in, const StackArch& arch, const StackWeights
     if (!t.logits.allFinite()) {
         throw ConfigError("trace", "the stack's logits hold a non-finite value: a number overflowed float");
     }
-    for (const LayerTrace& L : t.layers) require_finite(L.attn);
     return t;
 }
 
@@ -328,57 +457,52 @@ std::vector<std::vector<LensCell>> logit_lens(const StackTrace& t, const StackWe
     return out;
 }
 
-HeadScores head_scores(const StackTrace& t) {
-    HeadScores s;
-    for (const LayerTrace& L : t.layers) {
-        const Trace& a = L.attn;
-        const int n = a.n, h = a.config.n_heads;
-        std::vector<float> prev(h), same(h), first(h), dup(h), ind(h);
-        for (int k = 0; k < h; ++k) {
-            const MatRM& A = a.weights[static_cast<std::size_t>(k)];
-            double sp = 0, ss = 0, sf = 0, sd = 0, si = 0;
-            int np = 0, nd = 0, ni = 0;
-            for (int i = 0; i < n; ++i) {
-                ss += A(i, i);
-                if (i >= 1) {
-                    sp += A(i, i - 1);
-                    sf += A(i, 0);
-                    ++np;
-                }
-                double d_row = 0, i_row = 0;
-                bool has_dup = false, has_ind = false;
-                for (int j = 0; j < i; ++j) {
-                    if (a.tokens[static_cast<std::size_t>(j)] != a.tokens[static_cast<std::size_t>(i)]) continue;
-                    has_dup = true;
-                    d_row += A(i, j);
-                    if (j + 1 < i) {
-                        has_ind = true;
-                        i_row += A(i, j + 1);
-                    }
-                }
-                if (has_dup) {
-                    sd += d_row;
-                    ++nd;
-                }
-                if (has_ind) {
-                    si += i_row;
-                    ++ni;
+void add_head_scores(const Trace& a, HeadScores& s) {
+    const int n = a.n, h = a.config.n_heads;
+    std::vector<float> prev(h), same(h), first(h), dup(h), ind(h);
+    for (int k = 0; k < h; ++k) {
+        const MatRM& A = a.weights[static_cast<std::size_t>(k)];
+        double sp = 0, ss = 0, sf = 0, sd = 0, si = 0;
+        int np = 0, nd = 0, ni = 0;
+        for (int i = 0; i < n; ++i) {
+            ss += A(i, i);
+            if (i >= 1) {
+                sp += A(i, i - 1);
+                sf += A(i, 0);
+                ++np;
+            }
+            double d_row = 0, i_row = 0;
+            bool has_dup = false, has_ind = false;
+            for (int j = 0; j < i; ++j) {
+                if (a.tokens[static_cast<std::size_t>(j)] != a.tokens[static_cast<std::size_t>(i)]) continue;
+                has_dup = true;
+                d_row += A(i, j);
+                if (j + 1 < i) {
+                    has_ind = true;
+                    i_row += A(i, j + 1);
                 }
             }
-            const auto ku = static_cast<std::size_t>(k);
-            same[ku] = n ? static_cast<float>(ss / n) : 0.0f;
-            prev[ku] = np ? static_cast<float>(sp / np) : 0.0f;
-            first[ku] = np ? static_cast<float>(sf / np) : 0.0f;
-            dup[ku] = nd ? static_cast<float>(sd / nd) : 0.0f;
-            ind[ku] = ni ? static_cast<float>(si / ni) : 0.0f;
+            if (has_dup) {
+                sd += d_row;
+                ++nd;
+            }
+            if (has_ind) {
+                si += i_row;
+                ++ni;
+            }
         }
-        s.previous_token.push_back(prev);
-        s.same_position.push_back(same);
-        s.first_token.push_back(first);
-        s.duplicate_token.push_back(dup);
-        s.induction.push_back(ind);
+        const auto ku = static_cast<std::size_t>(k);
+        same[ku] = n ? static_cast<float>(ss / n) : 0.0f;
+        prev[ku] = np ? static_cast<float>(sp / np) : 0.0f;
+        first[ku] = np ? static_cast<float>(sf / np) : 0.0f;
+        dup[ku] = nd ? static_cast<float>(sd / nd) : 0.0f;
+        ind[ku] = ni ? static_cast<float>(si / ni) : 0.0f;
     }
-    return s;
+    s.previous_token.push_back(prev);
+    s.same_position.push_back(same);
+    s.first_token.push_back(first);
+    s.duplicate_token.push_back(dup);
+    s.induction.push_back(ind);
 }
 
 }  // namespace attnviz

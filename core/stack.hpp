@@ -15,6 +15,7 @@
 // [SECTION] vocabulary
 // [SECTION] weights
 // [SECTION] ops
+// [SECTION] ablation
 // [SECTION] the stack's trace and forward
 // [SECTION] logit lens and head detectors
 #pragma once
@@ -123,6 +124,29 @@ MatRM mlp_forward(MlpKind kind, const Eigen::Ref<const MatRM>& x, const MlpWeigh
 // softmax of each row of logits [n, V], in float64 accumulators; returns [n, V].
 MatRM softmax_rows(const Eigen::Ref<const MatRM>& logits);
 
+// ---- [SECTION] ablation --------------------------------------------------------------------------
+
+// One component knocked out of the forward pass: head `head` of layer `layer`, or that layer's MLP
+// (head = kMlp). Zero: its output H_a (or the MLP's output) becomes 0. Mean: the mean of that output
+// over the positions, which keeps the constant direction it writes and removes what depends on the
+// token. Later layers then read the changed residual stream.
+enum class AblationMode { Zero, Mean };
+struct Ablation {
+    static constexpr int kMlp = -1;
+    int layer = 0;
+    int head = kMlp;
+    AblationMode mode = AblationMode::Zero;
+    bool operator==(const Ablation&) const = default;
+};
+std::string_view to_string(AblationMode v);
+AblationMode parse_ablation_mode(std::string_view s);  // zero|mean; ConfigError("ablate-mode", ...)
+// "0.1,1.mlp" (layer.head or layer.mlp, comma-separated) -> ablations of `mode`; empty -> none.
+// Throws ConfigError("ablate", ...) naming the item.
+std::vector<Ablation> parse_ablations(std::string_view s, AblationMode mode);
+std::string ablations_to_string(const std::vector<Ablation>& a);  // parse_ablations' syntax
+// Throws ConfigError("ablate", ...) for a layer or head outside the model.
+void check_ablations(const std::vector<Ablation>& a, int layers, int heads);
+
 // ---- [SECTION] the stack's trace and forward -----------------------------------------------------
 
 struct TopToken {
@@ -132,7 +156,11 @@ struct TopToken {
 };
 
 struct LayerTrace {
-    Trace attn;            // today's trace; attn.X_in is this block's attention input (after norm₁)
+    Trace attn;            // today's trace; attn.X_in is this block's attention input (after norm₁).
+                           // Without `attn_full` its n×n stacks (scores, weights) are empty: see
+                           // StackRunOptions; layer_attention() recomputes them.
+    bool attn_full = true;
+    Stack thumbs;          // [h][≤48, ≤48] A pooled for thumbnails (pool_for_image), always kept
     MatRM resid_pre;       // [n, d] the stream entering the block
     MatRM attn_out;        // [n, d] what attention writes: concat·W_O
     MatRM resid_mid;       // [n, d] after attention's residual add (post-LN: and norm₁)
@@ -142,6 +170,16 @@ struct LayerTrace {
     MatRM resid_post;      // [n, d] the stream leaving the block
 };
 
+// Per (layer, head) in [0, 1], means over the query positions where the pattern is defined:
+//   previous_token  mean_i≥1 A[i, i−1]        same_position  mean_i A[i, i]
+//   first_token     mean_i≥1 A[i, 0]          (attention sinks)
+//   duplicate_token mean over i with an earlier j < i, tok_j = tok_i, of Σ_{such j} A[i, j]
+//   induction       mean over i with an earlier j < i, tok_j = tok_i, j + 1 < i, of Σ A[i, j + 1]
+//                   (Olsson et al. 2022's prefix matching: attend to what followed the last time)
+struct HeadScores {
+    std::vector<std::vector<float>> previous_token, same_position, first_token, duplicate_token, induction;  // [L][h]
+};
+
 struct StackTrace {
     StackArch arch;
     std::vector<LayerTrace> layers;          // [L]
@@ -149,11 +187,35 @@ struct StackTrace {
     MatRM logits;                             // [n, V]
     MatRM probs;                              // [n, V]
     std::vector<std::vector<TopToken>> next;  // [n][top_k], most probable first
+    HeadScores scores;                        // of every layer, measured before any n×n is dropped
+    std::vector<Ablation> ablated;            // what this run knocked out
+    std::size_t attn_bytes = 0;               // the n×n stacks of every layer, had all been kept
+    std::size_t attn_bytes_kept = 0;          // of the layers with attn_full
 };
 
-// One stack run; `inputs` from prepare(). Throws ConfigError for a cross-attention config (the
-// stack is a decoder over one sequence) or sizes out of range.
-StackTrace run_stack(const Inputs& inputs, const StackArch& arch, const StackWeights& w, const Vocabulary& vocab);
+struct StackRunOptions {
+    // The per-layer n×n stacks (raw scores and weights, 2·h·n² floats a layer) are kept for as many
+    // layers as fit in this many bytes, from layer 0 up, and always for `keep_layer`.
+    std::size_t attention_budget = std::size_t{1} << 30;
+    int keep_layer = 0;
+    std::vector<Ablation> ablate;
+};
+
+// One stack run; `inputs` from prepare(). Throws ConfigError for cross-attention on more than one
+// layer (the stack is a decoder over one sequence), sizes out of range or an ablation outside the model.
+StackTrace run_stack(const Inputs& inputs, const StackArch& arch, const StackWeights& w, const Vocabulary& vocab,
+                     const StackRunOptions& options = {});
+
+// What layer `layer`'s attention reads, given the stream entering it [n, d]: for layer 0 without a
+// pre-norm, `inputs` itself (forward adds the position there, exactly as the single block does);
+// past it, norm₁(resid_pre) with the additive position switched off (it entered once, at the
+// embedding). And the weights it runs with (layer 0 carries the learned PE table).
+Inputs layer_inputs(const Inputs& inputs, const StackArch& arch, const StackWeights& w, int layer,
+                    const Eigen::Ref<const MatRM>& resid_pre);
+Weights layer_weights(const StackWeights& w, int layer);
+// Layer `layer`'s attention trace with every intermediate, from t.layers[layer].resid_pre, with the
+// head ablations of `t.ablated` applied: what a layer without attn_full shows when selected.
+Trace layer_attention(const Inputs& inputs, const StackWeights& w, const StackTrace& t, int layer);
 
 std::vector<TopToken> top_k(const Eigen::Ref<const RowVec>& probs, const Vocabulary& vocab, int k);
 
@@ -167,15 +229,7 @@ struct LensCell {
 };
 std::vector<std::vector<LensCell>> logit_lens(const StackTrace& t, const StackWeights& w, const Vocabulary& vocab);  // [L][n]
 
-// Per (layer, head) in [0, 1], means over the query positions where the pattern is defined:
-//   previous_token  mean_i≥1 A[i, i−1]        same_position  mean_i A[i, i]
-//   first_token     mean_i≥1 A[i, 0]          (attention sinks)
-//   duplicate_token mean over i with an earlier j < i, tok_j = tok_i, of Σ_{such j} A[i, j]
-//   induction       mean over i with an earlier j < i, tok_j = tok_i, j + 1 < i, of Σ A[i, j + 1]
-//                   (Olsson et al. 2022's prefix matching: attend to what followed the last time)
-struct HeadScores {
-    std::vector<std::vector<float>> previous_token, same_position, first_token, duplicate_token, induction;  // [L][h]
-};
-HeadScores head_scores(const StackTrace& t);
+// Appends one layer's row of every detector (the formulas at HeadScores).
+void add_head_scores(const Trace& attn, HeadScores& s);
 
 }  // namespace attnviz

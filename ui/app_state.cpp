@@ -28,6 +28,60 @@ void AppState::set_preset(Preset p) {
     dirty = true;
 }
 
+void AppState::set_arch(const StackArch& a) {
+    if (a == arch) return;
+    arch = a;
+    dirty = true;
+}
+
+void AppState::set_model_preset(ModelPreset p) {
+    if (p == model_preset) return;
+    model_preset = p;
+    dirty = true;
+}
+
+void AppState::toggle_ablation(int l, int head) {
+    const auto it = std::find_if(ablate.begin(), ablate.end(), [&](const Ablation& a) { return a.layer == l && a.head == head; });
+    if (it != ablate.end()) ablate.erase(it);
+    else ablate.push_back(Ablation{l, head, ablate_mode});
+    dirty = true;
+}
+
+bool AppState::is_ablated(int l, int head) const {
+    return std::any_of(ablate.begin(), ablate.end(), [&](const Ablation& a) { return a.layer == l && a.head == head; });
+}
+
+void AppState::set_ablate_mode(AblationMode m) {
+    if (m == ablate_mode) return;
+    ablate_mode = m;
+    for (Ablation& a : ablate) a.mode = m;
+    if (!ablate.empty()) dirty = true;
+}
+
+void AppState::clear_ablations() {
+    if (ablate.empty()) return;
+    ablate.clear();
+    dirty = true;
+}
+
+void AppState::select_layer(int l) {
+    l = std::clamp(l, 0, std::max(0, static_cast<int>(stack.layers.size()) - 1));
+    if (l == layer) return;
+    show_layer(l);
+}
+
+void AppState::show_layer(int l) {
+    layer = l;
+    if (!model || stack.layers.empty()) return;
+    const LayerTrace& L = stack.layers[static_cast<std::size_t>(l)];
+    trace = L.attn_full ? L.attn : layer_attention(model->inputs, model->weights, stack, l);
+    inputs = layer_inputs(model->inputs, stack.arch, model->weights, l, L.resid_pre);
+    weights = layer_weights(model->weights, l);
+    head_kinds = l == 0 ? layer0_kinds_ : std::vector<HeadKind>{};
+    ++generation;
+    clamp_selection();
+}
+
 void AppState::set_edit(const CellEdit& e) {
     auto same_cell = [&](const CellEdit& x) {
         return x.target == e.target && x.col == e.col &&
@@ -76,7 +130,19 @@ void AppState::set_stage(Stage s) { stage = s; }
 
 Config AppState::effective_config() const { return preset_config(config, preset); }
 
+ModelSpec AppState::spec() const { return ModelSpec{config, preset, edits, arch, model_preset, ablate}; }
+
 std::string AppState::forced_by(std::string_view field) const {
+    if (model_preset == ModelPreset::Induction) {
+        for (std::string_view f : {"d_model", "n_heads", "n_kv_heads", "d_k", "d_v", "positional", "scale", "causal",
+                                   "window", "layers", "mlp", "norm", "ln", "preset"}) {
+            if (f == field) {
+                return "set by the induction model: its two hand-written layers need d_model 162, one head of d_k 49, "
+                       "learned positions and a causal mask.\nChoose model random to set it yourself.";
+            }
+        }
+        return {};
+    }
     const PresetOverride* o = preset_override(preset, field);
     if (!o) return {};
     return "set by preset " + std::string(to_string(preset)) + ": " + std::string(o->setting) + " (" +
@@ -153,13 +219,14 @@ void AppState::set_status(std::string message, bool is_error) {
 
 bool AppState::save_session_to(const std::filesystem::path& path) {
     try {
-        Session s{config, preset, edits, view, stage, detail_head, query, "", ""};
+        Session s{config, preset, edits, view, stage, detail_head, query, "", "", arch, model_preset, ablate, layer};
         // The selection belongs to the trace on screen; when the configuration changed since
         // (not recomputed yet), keep the file loadable: out of the new range, save 0.
         try {
             const Inputs in = build_preset(config, preset).inputs;
             if (s.head >= in.config.n_heads) s.head = 0;
             if (s.query >= static_cast<int>(in.tokens.size())) s.query = 0;
+            if (s.layer >= (model_preset == ModelPreset::Induction ? 2 : arch.layers)) s.layer = 0;
         } catch (const ConfigError&) {
             // an invalid configuration is saved as typed, as before; loading it names the problem
         }
@@ -175,6 +242,13 @@ bool AppState::save_session_to(const std::filesystem::path& path) {
 void AppState::apply_session(const Session& s) {
     edit(s.config);
     set_preset(s.preset);
+    set_arch(s.arch);
+    set_model_preset(s.model_preset);
+    if (ablate != s.ablate) {
+        ablate = s.ablate;
+        if (!ablate.empty()) ablate_mode = ablate.front().mode;
+        dirty = true;
+    }
     if (edits != s.edits) {
         edits = s.edits;
         dirty = true;
@@ -183,8 +257,9 @@ void AppState::apply_session(const Session& s) {
     stage = s.stage;
     // The head and query index the session's trace: applied when that trace is adopted
     // (now, when it is the one on screen).
-    pending_selection_ = PendingSelection{s.model(), s.head, s.query};
+    pending_selection_ = PendingSelection{s.model(), s.head, s.query, s.layer};
     if (!dirty && !computing) {
+        show_layer(std::clamp(s.layer, 0, std::max(0, static_cast<int>(stack.layers.size()) - 1)));
         detail_head = s.head;
         query = s.query;
         pending_selection_.reset();
@@ -275,24 +350,46 @@ void AppState::clamp_selection() {
 struct AppState::Computed {
     ModelRun run;
     ModelSpec spec;  // what it was run from
+    std::vector<std::vector<LensCell>> lens;
+    std::vector<std::vector<TopToken>> unablated_next;
 };
 
 namespace {
 
-AppState::Computed compute(const ModelSpec& spec) { return AppState::Computed{run_model(spec), spec}; }
+AppState::Computed compute(const ModelSpec& spec, int keep_layer) {
+    StackRunOptions opt;
+    opt.keep_layer = keep_layer;
+    AppState::Computed c{run_model(spec, opt), spec, {}, {}};
+    c.lens = logit_lens(c.run.stack, c.run.model->weights, c.run.model->vocab);
+    if (spec.ablate.empty()) {
+        c.unablated_next = c.run.stack.next;
+    } else {
+        // The same model without ablations, for the before/after of the prediction (n×n not kept).
+        ModelSpec plain = spec;
+        plain.ablate.clear();
+        StackRunOptions light;
+        light.attention_budget = 0;
+        light.keep_layer = -1;
+        c.unablated_next = run_model(plain, light).stack.next;
+    }
+    return c;
+}
 
 }  // namespace
 
 bool AppState::adopt(Computed&& c, double ms) {
-    trace = std::move(c.run.trace);
-    inputs = std::move(c.run.inputs);
-    weights = std::move(c.run.weights);
-    head_kinds = std::move(c.run.head_kinds);
+    model = std::move(c.run.model);
+    stack = std::move(c.run.stack);
+    lens = std::move(c.lens);
+    unablated_next = std::move(c.unablated_next);
+    layer0_kinds_ = std::move(c.run.head_kinds);
     preset_summary = std::move(c.run.summary);
-    ++generation;
     compute_ms = ms;
     error.clear();
     error_field.clear();
+    int l = layer;
+    if (pending_selection_ && pending_selection_->spec == c.spec) l = pending_selection_->layer;
+    show_layer(std::clamp(l, 0, static_cast<int>(stack.layers.size()) - 1));
     if (pending_selection_ && pending_selection_->spec == c.spec) {
         detail_head = pending_selection_->head;
         query = pending_selection_->query;
@@ -306,7 +403,7 @@ bool AppState::recompute_now() {
     dirty = false;
     const auto t0 = std::chrono::steady_clock::now();
     try {
-        Computed c = compute(ModelSpec{config, preset, edits});
+        Computed c = compute(spec(), layer);
         return adopt(std::move(c), std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     } catch (const ConfigError& e) {
         error = e.what();
@@ -367,11 +464,11 @@ bool AppState::poll_recompute() {
         dirty = false;
         computing = true;
         job_ = std::make_unique<Job>();
-        job_->done = std::async(std::launch::async, [spec = ModelSpec{config, preset, edits}] {
+        job_->done = std::async(std::launch::async, [run_spec = spec(), keep = layer] {
             Job::Outcome out;
             const auto t0 = std::chrono::steady_clock::now();
             try {
-                out.result = compute(spec);
+                out.result = compute(run_spec, keep);
                 out.ok = true;
             } catch (const ConfigError& e) {
                 out.error = e.what();

@@ -62,10 +62,21 @@ struct AppState {
     Config config;              // what the controls show (may be invalid while typing)
     Preset preset = Preset::Random;   // designed heads, or random weights from the seed
     std::vector<CellEdit> edits;      // cells the user set by hand, applied after the preset
-    Trace trace;                // the last valid result: never replaced by a failed run
+    StackArch arch;             // layers, norm, MLP as the side bar edits them
+    ModelPreset model_preset = ModelPreset::None;
+    std::vector<Ablation> ablate;     // heads and MLPs knocked out (all of ablate_mode)
+    AblationMode ablate_mode = AblationMode::Zero;
+
+    // The last valid run: never replaced by a failed one.
+    std::shared_ptr<const StackModel> model;
+    StackTrace stack;
+    std::vector<std::vector<LensCell>> lens;          // [L][n] logit lens of `stack`
+    std::vector<std::vector<TopToken>> unablated_next;  // [n][k] the prediction without ablations
+    int layer = 0;              // the selected layer: every attention view shows it
+    Trace trace;                // the selected layer's attention (recomputed when not kept)
     Inputs inputs;              // what `trace` was computed from (decode and the labs rerun parts of it)
     Weights weights;
-    std::vector<HeadKind> head_kinds;  // what each head was built to do (designed presets only)
+    std::vector<HeadKind> head_kinds;  // what each head was built to do (designed presets, layer 0 only)
     std::string preset_summary;       // what the preset changed in the configuration
     std::uint64_t generation = 0;  // bumps whenever `trace` is replaced (texture caches key on it)
     std::string error;          // core's message for the current config, empty when valid
@@ -90,6 +101,13 @@ struct AppState {
     void edit(const Config& next);        // records an edit; dirty when anything changed
     void toggle_padding(int token);       // clicking a token chip
     void set_preset(Preset p);
+    void set_arch(const StackArch& a);
+    void set_model_preset(ModelPreset p);
+    void select_layer(int l);             // clamps into [0, L); the attention views follow it
+    void toggle_ablation(int layer, int head);  // head = Ablation::kMlp for the layer's MLP
+    bool is_ablated(int layer, int head) const;
+    void set_ablate_mode(AblationMode m);
+    void clear_ablations();
     void set_edit(const CellEdit& e);     // replaces an earlier edit of the same cell
     void clear_edits();                   // back to the preset's (or the seed's) values
     void next_stage();
@@ -121,6 +139,7 @@ struct AppState {
     // ---- what runs ----------------------------------------------------------------
     // The configuration the model runs with: `config` with the preset's overrides applied.
     Config effective_config() const;
+    ModelSpec spec() const;               // everything the next run is computed from
     // For a field the preset forces ("causal", "positional", "n_kv_heads", "d_k"): a tooltip
     // naming the preset, what it sets and why. Empty when the user's value is used.
     std::string forced_by(std::string_view field) const;
@@ -138,10 +157,12 @@ private:
     std::unique_ptr<Job> job_;
     struct PendingSelection {
         ModelSpec spec;     // applied when a trace of exactly this spec is adopted
-        int head = 0, query = 0;
+        int head = 0, query = 0, layer = 0;
     };
     std::optional<PendingSelection> pending_selection_;
+    std::vector<HeadKind> layer0_kinds_;
     bool adopt(Computed&& c, double ms);
+    void show_layer(int l);
     void clamp_selection();
 };
 

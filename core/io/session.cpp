@@ -53,6 +53,37 @@ int optional_index(const json& j, const char* key, int limit, const std::string&
 // An edit named by its place in the file, not by its (maybe huge, maybe deep) value.
 std::string edit_at(std::size_t i) { return "edits[" + std::to_string(i) + "]"; }
 
+void read_stack(const json& st, Session& s) {
+    if (!st.is_object()) throw ConfigError("stack", "session \"stack\" must be an object");
+    static const char* const kKeys[] = {"layers", "mlp", "norm", "ln", "model_preset", "ablate", "ablate_mode", "layer"};
+    for (const auto& item : st.items()) {
+        if (std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return item.key() == k; }) == std::end(kKeys)) {
+            throw ConfigError(item.key().substr(0, 40), "unknown key " + quote(item.key()) +
+                                                            " in session \"stack\" (known: layers, mlp, norm, ln, "
+                                                            "model_preset, ablate, ablate_mode, layer)");
+        }
+    }
+    const auto text = [&](const char* key) -> std::optional<std::string> {
+        if (!st.contains(key)) return std::nullopt;
+        if (!st[key].is_string() || st[key].get_ref<const std::string&>().size() > 4096)
+            throw ConfigError(key, std::string("session stack \"") + key + "\" must be a string of at most 4096 bytes");
+        return st[key].get<std::string>();
+    };
+    if (st.contains("layers")) {
+        if (!st["layers"].is_number_integer()) throw ConfigError("layers", "session stack \"layers\" must be an integer");
+        const long long L = st["layers"].is_number_unsigned() ? std::min<unsigned long long>(st["layers"].get<unsigned long long>(), 1000000)
+                                                               : st["layers"].get<long long>();
+        s.arch.layers = static_cast<int>(std::clamp<long long>(L, -1, 1000000));
+    }
+    if (auto v = text("mlp")) s.arch.mlp = parse_mlp(*v);
+    if (auto v = text("norm")) s.arch.norm = parse_norm(*v);
+    if (auto v = text("ln")) s.arch.placement = parse_placement(*v);
+    if (auto v = text("model_preset")) s.model_preset = parse_model_preset(*v);
+    AblationMode mode = AblationMode::Zero;
+    if (auto v = text("ablate_mode")) mode = parse_ablation_mode(*v);
+    if (auto v = text("ablate")) s.ablate = parse_ablations(*v, mode);
+}
+
 }  // namespace
 
 std::string session_to_json(const Session& s) {
@@ -75,6 +106,19 @@ std::string session_to_json(const Session& s) {
     j["stage"] = std::string(to_string(s.stage));
     j["head"] = s.head;
     j["query"] = s.query;
+    if (s.arch != StackArch{} || s.model_preset != ModelPreset::None || !s.ablate.empty() || s.layer != 0) {
+        nlohmann::ordered_json st = {{"layers", s.arch.layers},
+                                     {"mlp", std::string(to_string(s.arch.mlp))},
+                                     {"norm", std::string(to_string(s.arch.norm))},
+                                     {"ln", std::string(to_string(s.arch.placement))},
+                                     {"model_preset", std::string(to_string(s.model_preset))}};
+        if (!s.ablate.empty()) {
+            st["ablate"] = ablations_to_string(s.ablate);
+            st["ablate_mode"] = std::string(to_string(s.ablate.front().mode));
+        }
+        st["layer"] = s.layer;
+        j["stack"] = st;
+    }
     return j.dump(2) + "\n";
 }
 
@@ -89,12 +133,12 @@ Session session_from_json(const std::string& text) {
     }
     if (!j.contains("config")) throw std::runtime_error("session has no \"config\"");
     static const char* const kKeys[] = {"format", "version", "title", "description", "config", "preset",
-                                        "edits",  "view",    "stage", "head",        "query"};
+                                        "edits",  "view",    "stage", "head",        "query", "stack"};
     for (const auto& item : j.items()) {
         if (std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return item.key() == k; }) == std::end(kKeys)) {
             throw ConfigError(item.key().substr(0, 40), "unknown session key " + quote(item.key()) +
                                                             " (known: format, version, title, description, config, preset, "
-                                                            "edits, view, stage, head, query)");
+                                                            "edits, view, stage, head, query, stack)");
         }
     }
     Session s;
@@ -134,11 +178,17 @@ Session session_from_json(const std::string& text) {
             s.edits.push_back(e);
         }
     }
-    const ModelRun run = run_model(s.model());  // refuse a session whose options or edits cannot run
+    if (j.contains("stack")) read_stack(j["stack"], s);
+    // Refuse a session whose options or edits cannot run; a deep model keeps only layer 0's n×n.
+    StackRunOptions probe;
+    probe.attention_budget = 0;
+    const ModelRun run = run_model(s.model(), probe);
+    s.layer = optional_index(j.contains("stack") ? j["stack"] : json::object(), "layer",
+                             static_cast<int>(run.stack.layers.size()), "layers");
     s.view = optional_id<View>(j, "view", View::Pipeline, parse_view, view_ids());
     s.stage = optional_id<Stage>(j, "stage", Stage::Embed, parse_stage, stage_ids());
-    s.head = optional_index(j, "head", run.trace.config.n_heads, "n_heads");
-    s.query = optional_index(j, "query", run.trace.n, "the token count n");
+    s.head = optional_index(j, "head", run.trace().config.n_heads, "n_heads");
+    s.query = optional_index(j, "query", run.trace().n, "the token count n");
     return s;
 }
 

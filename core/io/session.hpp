@@ -28,8 +28,14 @@ struct Session {
     int query = 0;                    // "query": query token followed, in [0, n); default 0
     std::string title;                // "title" (≤ 80 bytes): an example's name in the Examples menu
     std::string description;          // "description" (≤ 1000 bytes): what an example shows
+    // "stack" (written only when not today's single block): {"layers", "mlp", "norm", "ln",
+    // "model_preset", "ablate" ("0.1,1.mlp"), "ablate_mode", "layer"}, each optional.
+    StackArch arch;
+    ModelPreset model_preset = ModelPreset::None;
+    std::vector<Ablation> ablate;
+    int layer = 0;                    // the selected layer, in [0, layers)
     bool operator==(const Session&) const = default;
-    ModelSpec model() const { return ModelSpec{config, preset, edits}; }
+    ModelSpec model() const { return ModelSpec{config, preset, edits, arch, model_preset, ablate}; }
 };
 
 std::string session_to_json(const Session& session);

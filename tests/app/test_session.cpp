@@ -90,6 +90,39 @@ TEST(Session, SaveAndLoadRoundTripEveryOption) {
     EXPECT_EQ(test::entries(dir.path()), (std::vector<std::string>{"session.json"}));  // no temp left
 }
 
+TEST(Session, StackSettingsRoundTripAndBadOnesAreRefusedNamingTheField) {
+    TempDir dir;
+    Session s;
+    s.arch.layers = 3;
+    s.arch.mlp = MlpKind::SwiGlu;
+    s.arch.norm = NormKind::Rms;
+    s.arch.placement = NormPlacement::Post;
+    s.ablate = {Ablation{1, 2, AblationMode::Mean}, Ablation{2, Ablation::kMlp, AblationMode::Mean}};
+    s.layer = 2;
+    const fs::path p = dir / "session.json";
+    save_session(p, s);
+    EXPECT_EQ(load_session(p), s);
+    EXPECT_EQ(session_to_json(Session{}).find("stack"), std::string::npos) << "a single block writes what it always did";
+    Session ind;
+    ind.model_preset = ModelPreset::Induction;
+    ind.layer = 1;
+    EXPECT_EQ(session_from_json(session_to_json(ind)), ind);
+
+    const std::string base = R"({"format":"attnviz-session","version":1,"config":{},"stack":)";
+    const std::vector<std::pair<std::string, std::string>> bad = {
+        {R"({"layers":0})", "layers"},       {R"({"layers":"2"})", "layers"},
+        {R"({"mlp":"relu"})", "mlp"},        {R"({"norm":"batch"})", "norm"},
+        {R"({"ln":"mid"})", "ln"},           {R"({"model_preset":"gpt"})", "model-preset"},
+        {R"({"ablate":"7.0"})", "ablate"},   {R"({"ablate":"x"})", "ablate"},
+        {R"({"layers":2,"layer":2})", "layer"}, {R"({"depth":2})", "depth"},
+        {R"([1])", "stack"},                  {R"({"layers":99999999999999999999})", "layers"}};
+    for (const auto& [json, field] : bad) {
+        SCOPED_TRACE(json);
+        test::write_text(p, base + json + "}");
+        EXPECT_TRUE(test::throws_config_error([&] { load_session(p); }, field, {p.string()}));
+    }
+}
+
 TEST(Session, SaveIntoAMissingDirectoryThrowsNamingThePath) {
     TempDir dir;
     const fs::path p = dir / "missing" / "session.json";

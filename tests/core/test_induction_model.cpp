@@ -46,7 +46,7 @@ TEST(InductionModel, LayerZeroIsAPreviousTokenHeadAndLayerOneAnInductionHead) {
     c.text = repeated_random_text(16, 2, 3);
     const StackModel m = build_induction_model(c);
     const StackTrace t = run_stack(m.inputs, m.arch, m.weights, m.vocab);
-    const HeadScores s = head_scores(t);
+    const HeadScores& s = t.scores;
     EXPECT_GT(s.previous_token[0][0], 0.95f);
     EXPECT_LT(s.induction[0][0], 0.1f);
     EXPECT_GT(s.induction[1][0], 0.9f);

@@ -10,7 +10,7 @@ namespace {
 TEST(ModelSetup, NoPresetNoEditsIsTheSeededRun) {
     const ModelRun r = run_model(ModelSpec{});
     const Trace t = run(Config{});
-    EXPECT_TRUE(all_close(r.trace.output, t.output, 0.0f));
+    EXPECT_TRUE(all_close(r.trace().output, t.output, 0.0f));
     EXPECT_EQ(r.edits_applied, 0);
 }
 
@@ -18,12 +18,12 @@ TEST(ModelSetup, AWeightEditChangesEverythingDownstream) {
     ModelSpec spec;
     spec.edits.push_back({EditTarget::W_Q, 3, 5, "", 2.5f});
     const ModelRun r = run_model(spec);
-    EXPECT_EQ(r.weights.W_Q(3, 5), 2.5f);
-    EXPECT_EQ(r.trace.W_Q(3, 5), 2.5f);
+    EXPECT_EQ(r.model->weights.layers[0].attn.W_Q(3, 5), 2.5f);
+    EXPECT_EQ(r.trace().W_Q(3, 5), 2.5f);
     // Column 5 belongs to head 0 (d_k = 16): head 0's scores change, head 1's do not.
     const Trace base = run(Config{});
-    EXPECT_FALSE(all_close(r.trace.scores[0], base.scores[0], 1e-6f));
-    EXPECT_TRUE(all_close(r.trace.scores[1], base.scores[1], 0.0f));
+    EXPECT_FALSE(all_close(r.trace().scores[0], base.scores[0], 1e-6f));
+    EXPECT_TRUE(all_close(r.trace().scores[1], base.scores[1], 0.0f));
 }
 
 TEST(ModelSetup, AnEmbeddingEditChangesEveryOccurrenceOfTheToken) {
@@ -31,9 +31,9 @@ TEST(ModelSetup, AnEmbeddingEditChangesEveryOccurrenceOfTheToken) {
     spec.edits.push_back({EditTarget::Embedding, 0, 7, "the", -3.0f});
     const ModelRun r = run_model(spec);
     EXPECT_EQ(r.edits_applied, 2);  // "the" appears twice
-    EXPECT_EQ(r.trace.X(0, 7), -3.0f);
-    EXPECT_EQ(r.trace.X(4, 7), -3.0f);
-    EXPECT_NE(r.trace.X(1, 7), -3.0f);
+    EXPECT_EQ(r.trace().X(0, 7), -3.0f);
+    EXPECT_EQ(r.trace().X(4, 7), -3.0f);
+    EXPECT_NE(r.trace().X(1, 7), -3.0f);
 }
 
 TEST(ModelSetup, EditsApplyAfterThePreset) {
@@ -41,7 +41,7 @@ TEST(ModelSetup, EditsApplyAfterThePreset) {
     spec.preset = Preset::Uniform;
     spec.edits.push_back({EditTarget::W_Q, 0, 0, "", 1.0f});
     const ModelRun r = run_model(spec);
-    EXPECT_EQ(r.weights.W_Q(0, 0), 1.0f);
+    EXPECT_EQ(r.model->weights.layers[0].attn.W_Q(0, 0), 1.0f);
     EXPECT_EQ(r.head_kinds.size(), 4u);
 }
 
@@ -71,8 +71,8 @@ TEST(ModelSetup, MaskedLogitsAreTheOnlyInfinityAllowed) {
     ModelSpec spec;
     spec.config.causal = true;
     const ModelRun r = run_model(spec);  // −∞ in the logits above the diagonal, and accepted
-    EXPECT_EQ(r.trace.logit(0, 0, 1), -std::numeric_limits<float>::infinity());
-    EXPECT_NO_THROW(require_finite(r.trace));
+    EXPECT_EQ(r.trace().logit(0, 0, 1), -std::numeric_limits<float>::infinity());
+    EXPECT_NO_THROW(require_finite(r.trace()));
 }
 
 TEST(Config, TemperatureBelowItsFloorIsRefusedBefore1OverTOverflows) {

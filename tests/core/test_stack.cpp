@@ -3,7 +3,7 @@
 // float64 reference written here from the formulas; head detectors on designed heads.
 #include "core/stack.hpp"
 
-#include "core/head_presets.hpp"
+#include "core/model_setup.hpp"
 
 #include "test_helpers.hpp"
 
@@ -291,23 +291,18 @@ StackTrace designed(Preset p, const std::string& text) {
     Config c;
     c.text = text;
     c.causal = true;
-    const PresetBuild pb = build_preset(c, p);
-    Built b;
-    b.in = pb.inputs;
-    b.arch = resolve_arch(StackArch{}, b.in.config.d_model);
-    b.vocab = toy_vocabulary(b.in.tokens);
-    b.w = random_stack(b.in.config, b.arch, b.vocab);
-    b.w.layers[0].attn = pb.weights;
-    b.w.learned_pe = pb.weights.learned_pe;
-    return run_stack(b.in, b.arch, b.w, b.vocab);
+    ModelSpec spec;
+    spec.config = c;
+    spec.preset = p;
+    return run_model(spec).stack;
 }
 
 TEST(Stack, DetectorsScoreDesignedHeadsForWhatTheyWereDesignedFor) {
     const std::string text = "the cat sat on the mat and the dog sat on the rug";
-    const HeadScores prev = head_scores(designed(Preset::Previous, text));
-    const HeadScores self = head_scores(designed(Preset::Self, text));
-    const HeadScores first = head_scores(designed(Preset::First, text));
-    const HeadScores same = head_scores(designed(Preset::SameWord, text));
+    const HeadScores prev = designed(Preset::Previous, text).scores;
+    const HeadScores self = designed(Preset::Self, text).scores;
+    const HeadScores first = designed(Preset::First, text).scores;
+    const HeadScores same = designed(Preset::SameWord, text).scores;
     for (std::size_t h = 0; h < prev.previous_token[0].size(); ++h) {
         EXPECT_GT(prev.previous_token[0][h], 0.8f) << h;
         EXPECT_LT(prev.first_token[0][h], 0.2f) << h;
@@ -320,14 +315,13 @@ TEST(Stack, DetectorsScoreDesignedHeadsForWhatTheyWereDesignedFor) {
 
 TEST(Stack, DetectorFormulasByHand) {
     // One layer, one head, tokens a b a b; A chosen by hand (rows sum to 1 over j ≤ i).
-    StackTrace t;
-    t.layers.resize(1);
-    Trace& a = t.layers[0].attn;
+    Trace a;
     a.n = a.m = 4;
     a.config.n_heads = 1;
     a.tokens = {"a", "b", "a", "b"};
     a.weights = {mat({{1, 0, 0, 0}, {0.5f, 0.5f, 0, 0}, {0.2f, 0.6f, 0.2f, 0}, {0.1f, 0.2f, 0.3f, 0.4f}})};
-    const HeadScores s = head_scores(t);
+    HeadScores s;
+    add_head_scores(a, s);
     EXPECT_NEAR(s.previous_token[0][0], (0.5 + 0.6 + 0.3) / 3, 1e-6);   // A[1,0], A[2,1], A[3,2]
     EXPECT_NEAR(s.same_position[0][0], (1 + 0.5 + 0.2 + 0.4) / 4, 1e-6);
     EXPECT_NEAR(s.first_token[0][0], (0.5 + 0.2 + 0.1) / 3, 1e-6);      // A[i,0] for i ≥ 1
@@ -346,10 +340,126 @@ TEST(Stack, BadArchitecturesAreRefusedNamingTheField) {
     EXPECT_TRUE(throws_config_error([] { parse_placement("mid"); }, "ln", {"ln=mid must be one of pre|post"}));
     Config c;
     c.source = "le chat";
-    const Built b = build(Config{}, StackArch{});
+    StackArch two;
+    two.layers = 2;
+    const Built b = build(Config{}, two);
     const Inputs cross = prepare(c);
-    EXPECT_TRUE(throws_config_error([&] { run_stack(cross, b.arch, b.w, b.vocab); }, "source"));
+    EXPECT_TRUE(throws_config_error([&] { run_stack(cross, b.arch, b.w, b.vocab); }, "source", {"layers = 1"}));
 }
 
 }  // namespace
+// ---- ablation ------------------------------------------------------------------------------------
+
+TEST(StackAblation, ZeroingAHeadRemovesExactlyItsContributionFromTheResidual) {
+    Config c;
+    c.causal = true;
+    StackArch a;
+    a.layers = 3;
+    a.mlp = MlpKind::Gelu;
+    a.norm = NormKind::Layer;
+    const Built b = build(c, a);
+    const StackTrace base = run_stack(b.in, b.arch, b.w, b.vocab);
+    const int h = b.in.config.n_heads, dv = b.in.config.d_v;
+    for (int l = 0; l < a.layers; ++l) {
+        for (int head = 0; head < h; ++head) {
+            StackRunOptions opt;
+            opt.ablate = {Ablation{l, head, AblationMode::Zero}};
+            const StackTrace t = run_stack(b.in, b.arch, b.w, b.vocab, opt);
+            const LayerTrace& L0 = base.layers[static_cast<std::size_t>(l)];
+            const LayerTrace& L1 = t.layers[static_cast<std::size_t>(l)];
+            // The head's contribution: H_a · W_O[a·d_v : (a+1)·d_v, :]   [n, d]
+            const MatD contribution = to_d(L0.attn.head_outputs[static_cast<std::size_t>(head)]) *
+                                      to_d(L0.attn.W_O.middleRows(static_cast<Eigen::Index>(head) * dv, dv));
+            const MatD expected = to_d(L0.resid_pre) + to_d(L0.attn_out) - contribution;
+            EXPECT_LT(max_rel(L1.resid_pre + L1.attn_out, expected), 1e-5) << l << "." << head;
+            EXPECT_TRUE(all_close(L1.resid_pre, L0.resid_pre, 0.0f)) << "earlier layers are untouched";
+            // Its own pattern is unchanged; the next layer reads a different stream.
+            EXPECT_TRUE(all_close(L1.attn.weights[static_cast<std::size_t>(head)], L0.attn.weights[static_cast<std::size_t>(head)], 0.0f));
+            if (l + 1 < a.layers) {
+                EXPECT_FALSE(all_close(t.layers[static_cast<std::size_t>(l) + 1].attn.weights[0],
+                                       base.layers[static_cast<std::size_t>(l) + 1].attn.weights[0], 1e-7f));
+            }
+        }
+    }
+}
+
+TEST(StackAblation, MeanAblationWritesTheHeadsAverageAndMlpAblationRemovesTheMlp) {
+    StackArch a;
+    a.layers = 2;
+    a.mlp = MlpKind::SwiGlu;
+    a.norm = NormKind::Rms;
+    const Built b = build(Config{}, a);
+    StackRunOptions opt;
+    opt.ablate = {Ablation{0, 1, AblationMode::Mean}, Ablation{1, Ablation::kMlp, AblationMode::Zero}};
+    const StackTrace t = run_stack(b.in, b.arch, b.w, b.vocab, opt);
+    const StackTrace base = run_stack(b.in, b.arch, b.w, b.vocab);
+    const MatRM& H = t.layers[0].attn.head_outputs[1];
+    const RowVec mean = base.layers[0].attn.head_outputs[1].colwise().mean();
+    for (Eigen::Index i = 0; i < H.rows(); ++i) EXPECT_TRUE(all_close(H.row(i), mean, 1e-6f)) << i;
+    EXPECT_EQ(t.layers[1].mlp_out.norm(), 0.0f);
+    EXPECT_TRUE(all_close(t.layers[1].resid_post, t.layers[1].resid_mid, 0.0f));
+    EXPECT_EQ(t.ablated, opt.ablate);
+}
+
+TEST(StackAblation, ParsingNamesTheBadItemAndOutOfRangeIsRefused) {
+    const auto v = parse_ablations("0.1, 2.mlp,0.1", AblationMode::Mean);
+    ASSERT_EQ(v.size(), 2u);  // repeats count once
+    EXPECT_EQ(v[0], (Ablation{0, 1, AblationMode::Mean}));
+    EXPECT_EQ(v[1], (Ablation{2, Ablation::kMlp, AblationMode::Mean}));
+    EXPECT_EQ(ablations_to_string(v), "0.1,2.mlp");
+    EXPECT_TRUE(parse_ablations("", AblationMode::Zero).empty());
+    EXPECT_TRUE(throws_config_error([] { parse_ablations("0.1,x", AblationMode::Zero); }, "ablate", {"'x'", "LAYER.HEAD"}));
+    EXPECT_TRUE(throws_config_error([] { parse_ablations("0.-1", AblationMode::Zero); }, "ablate"));
+    EXPECT_TRUE(throws_config_error([] { parse_ablations("99999.1", AblationMode::Zero); }, "ablate"));
+    EXPECT_TRUE(throws_config_error([] { parse_ablation_mode("half"); }, "ablate-mode", {"zero|mean"}));
+    const Built b = build(Config{}, StackArch{});
+    StackRunOptions opt;
+    opt.ablate = {Ablation{1, 0, AblationMode::Zero}};
+    EXPECT_TRUE(throws_config_error([&] { run_stack(b.in, b.arch, b.w, b.vocab, opt); }, "ablate", {"1.0", "[0, 1)"}));
+    opt.ablate = {Ablation{0, 4, AblationMode::Zero}};
+    EXPECT_TRUE(throws_config_error([&] { run_stack(b.in, b.arch, b.w, b.vocab, opt); }, "ablate", {"head must be in [0, 4)"}));
+}
+
+// ---- memory budget -------------------------------------------------------------------------------
+
+TEST(StackBudget, LayersPastTheBudgetDropTheirNxNAndRecomputeExactly) {
+    Config c;
+    c.causal = true;
+    StackArch a;
+    a.layers = 4;
+    a.mlp = MlpKind::GeluTanh;
+    a.norm = NormKind::Layer;
+    const Built b = build(c, a);
+    const StackTrace full = run_stack(b.in, b.arch, b.w, b.vocab);
+    const std::size_t per_layer = full.attn_bytes / 4;
+    EXPECT_EQ(full.attn_bytes_kept, full.attn_bytes);
+    EXPECT_EQ(per_layer, 2u * 4u * 6u * 6u * sizeof(float));  // scores and weights, 4 heads, n = 6
+    StackRunOptions opt;
+    opt.attention_budget = per_layer;  // room for one layer: layer 0
+    opt.keep_layer = 2;                 // and the selected one always
+    opt.ablate = {Ablation{1, 0, AblationMode::Zero}};
+    const StackTrace t = run_stack(b.in, b.arch, b.w, b.vocab, opt);
+    EXPECT_EQ(t.attn_bytes, full.attn_bytes);
+    EXPECT_EQ(t.attn_bytes_kept, 2 * per_layer);
+    const std::vector<bool> kept = {true, false, true, false};
+    StackRunOptions plain = opt;
+    plain.attention_budget = full.attn_bytes;
+    const StackTrace all = run_stack(b.in, b.arch, b.w, b.vocab, plain);
+    for (int l = 0; l < 4; ++l) {
+        const LayerTrace& L = t.layers[static_cast<std::size_t>(l)];
+        EXPECT_EQ(L.attn_full, kept[static_cast<std::size_t>(l)]) << l;
+        EXPECT_EQ(L.attn.weights.empty(), !kept[static_cast<std::size_t>(l)]) << l;
+        ASSERT_EQ(L.thumbs.size(), 4u);
+        const Trace again = layer_attention(b.in, b.w, t, l);
+        const Trace& ref = all.layers[static_cast<std::size_t>(l)].attn;
+        for (std::size_t h = 0; h < 4; ++h) {
+            EXPECT_TRUE(all_close(again.weights[h], ref.weights[h], 0.0f)) << l << "." << h;
+            EXPECT_TRUE(all_close(again.scores[h], ref.scores[h], 0.0f)) << l << "." << h;
+        }
+        EXPECT_TRUE(all_close(again.output, ref.output, 0.0f)) << l << " (with layer 1's ablation applied)";
+    }
+    EXPECT_EQ(t.scores.previous_token, all.scores.previous_token) << "detectors are measured before dropping";
+    EXPECT_TRUE(all_close(t.logits, all.logits, 0.0f));
+}
+
 }  // namespace attnviz::test

@@ -3,6 +3,7 @@
 #include "ui/app_state.hpp"
 
 #include "core/io/session.hpp"
+#include "tests/core/test_helpers.hpp"
 
 #include <gtest/gtest.h>
 
@@ -223,6 +224,81 @@ TEST(AppState, SavingBeforeTheRecomputeKeepsTheFileLoadable) {
     EXPECT_EQ(s.config, fewer);
     EXPECT_EQ(s.head, 0);
     EXPECT_EQ(s.query, 0);
+    fs::remove_all(dir);
+}
+
+TEST(AppStateStack, EveryAttentionViewFollowsTheSelectedLayer) {
+    AppState st = ready();
+    StackArch a;
+    a.layers = 3;
+    a.mlp = MlpKind::Gelu;
+    a.norm = NormKind::Layer;
+    st.set_arch(a);
+    ASSERT_TRUE(st.recompute_now());
+    ASSERT_EQ(st.stack.layers.size(), 3u);
+    ASSERT_EQ(st.lens.size(), 3u);
+    EXPECT_EQ(st.layer, 0);
+    const std::uint64_t g = st.generation;
+    st.select_layer(2);
+    EXPECT_EQ(st.layer, 2);
+    EXPECT_GT(st.generation, g) << "texture caches must see the new layer";
+    EXPECT_TRUE(test::all_close(st.trace.weights[1], st.stack.layers[2].attn.weights[1], 0.0f));
+    // The layer's own inputs: norm₁ of the stream entering it, so decode and the labs rerun it.
+    EXPECT_TRUE(test::all_close(st.inputs.X, layer_norm(st.stack.layers[2].resid_pre, st.model->weights.layers[2].norm1, 1e-5f), 0.0f));
+    st.select_layer(9);
+    EXPECT_EQ(st.layer, 2) << "clamped";
+    // A recompute keeps the selected layer; fewer layers clamp it.
+    st.edit([&] { Config c = st.config; c.causal = true; return c; }());
+    ASSERT_TRUE(st.recompute_now());
+    EXPECT_EQ(st.layer, 2);
+    a.layers = 2;
+    st.set_arch(a);
+    ASSERT_TRUE(st.recompute_now());
+    EXPECT_EQ(st.layer, 1);
+}
+
+TEST(AppStateStack, AblationTogglesRecomputeAndKeepThePredictionBefore) {
+    AppState st = ready();
+    StackArch a;
+    a.layers = 2;
+    st.set_arch(a);
+    ASSERT_TRUE(st.recompute_now());
+    const auto before = st.stack.next;
+    EXPECT_EQ(st.unablated_next.size(), before.size());
+    st.toggle_ablation(0, 1);
+    st.toggle_ablation(1, Ablation::kMlp);
+    EXPECT_TRUE(st.is_ablated(0, 1));
+    EXPECT_TRUE(st.dirty);
+    ASSERT_TRUE(st.recompute_now());
+    EXPECT_EQ(st.stack.ablated.size(), 2u);
+    ASSERT_EQ(st.unablated_next.size(), before.size());
+    for (std::size_t i = 0; i < before.size(); ++i) EXPECT_EQ(st.unablated_next[i].front().id, before[i].front().id);
+    st.set_ablate_mode(AblationMode::Mean);
+    EXPECT_EQ(st.ablate.front().mode, AblationMode::Mean);
+    st.toggle_ablation(0, 1);
+    EXPECT_FALSE(st.is_ablated(0, 1));
+    st.clear_ablations();
+    EXPECT_TRUE(st.ablate.empty());
+}
+
+TEST(AppStateStack, InductionModelForcesItsFieldsAndSessionsKeepTheLayer) {
+    namespace fs = std::filesystem;
+    AppState st = ready();
+    st.set_model_preset(ModelPreset::Induction);
+    EXPECT_NE(st.forced_by("d_model").find("induction"), std::string::npos);
+    EXPECT_NE(st.forced_by("layers").find("induction"), std::string::npos);
+    EXPECT_TRUE(st.forced_by("text").empty());
+    ASSERT_TRUE(st.recompute_now());
+    EXPECT_EQ(st.stack.layers.size(), 2u);
+    st.select_layer(1);
+    const fs::path dir = fs::temp_directory_path() / ("attnviz_state_stack_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    ASSERT_TRUE(st.save_session_to(dir / "s.json"));
+    AppState other = ready();
+    ASSERT_TRUE(other.load_session_from(dir / "s.json"));
+    ASSERT_TRUE(other.recompute_now());
+    EXPECT_EQ(other.model_preset, ModelPreset::Induction);
+    EXPECT_EQ(other.layer, 1);
     fs::remove_all(dir);
 }
 
