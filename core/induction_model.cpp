@@ -43,7 +43,7 @@ RowVec token_code(const std::string& token, std::uint64_t seed) {
 
 }  // namespace
 
-StackModel build_induction_model(const Config& user) {
+Config induction_config(const Config& user) {
     Config c = user;
     c.d_model = kDModel;
     c.n_heads = 1;
@@ -54,6 +54,11 @@ StackModel build_induction_model(const Config& user) {
     c.scale = ScaleMode::Sqrt;
     c.causal = true;
     c.window = 0;
+    return c;
+}
+
+StackModel build_induction_model(const Config& user) {
+    const Config c = induction_config(user);
     StackModel m;
     m.inputs = prepare(c);
     StackArch a;

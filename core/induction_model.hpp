@@ -34,6 +34,9 @@ struct StackModel {
 // Random weights from config.seed (see random_stack). Throws ConfigError.
 StackModel build_random_model(const Config& config, const StackArch& arch);
 
+// The configuration the induction circuit runs with: `config` with the fields it needs forced.
+Config induction_config(const Config& config);
+
 // The designed induction circuit on config's text (positions past the learned table's 64 rows
 // have no position code, so it works on texts of up to 64 tokens). Forces d_model, heads, d_k,
 // d_v, positional = learned and causal; keeps the text, tokenizer, padding and temperature.

@@ -457,6 +457,13 @@ std::vector<std::vector<LensCell>> logit_lens(const StackTrace& t, const StackWe
     return out;
 }
 
+std::vector<TopToken> lens_top_k(const StackTrace& t, const StackWeights& w, const Vocabulary& vocab, int layer, int pos, int k) {
+    const MatRM& resid = t.layers.at(static_cast<std::size_t>(layer)).resid_post;
+    ATTNVIZ_ASSERT(pos >= 0 && pos < resid.rows());
+    const MatRM p = softmax_rows(unembed(t.arch, w, resid.row(pos), nullptr));  // [1, V]
+    return top_k(p.row(0), vocab, k);
+}
+
 void add_head_scores(const Trace& a, HeadScores& s) {
     const int n = a.n, h = a.config.n_heads;
     std::vector<float> prev(h), same(h), first(h), dup(h), ind(h);

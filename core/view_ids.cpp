@@ -28,6 +28,9 @@ const std::vector<ViewInfo>& views() {
     static const std::vector<ViewInfo> all = {
         {View::Pipeline, "pipeline", "Pipeline"},
         {View::Heads, "heads", "Heads"},
+        {View::Model, "model", "Model"},
+        {View::Block, "block", "Block"},
+        {View::NextToken, "next-token", "Next token"},
         {View::Positional, "positional", "Positional"},
         {View::Query, "query", "Follow a query"},
         {View::Decode, "decode", "KV cache"},

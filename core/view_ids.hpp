@@ -26,7 +26,7 @@ std::string stage_ids();      // "embed|pe|...", for help and error messages
 
 // The main window's tabs, in tab order. Adding a view: an entry here, its row in views(), its
 // draw function in ui/views.hpp and its case in gui_app.cpp's dispatch.
-enum class View { Pipeline, Heads, Positional, Query, Decode, Cost, Tiling, Sparse, Recurrence, SqrtDk, Length, Edit, Quiz };
+enum class View { Pipeline, Heads, Model, Block, NextToken, Positional, Query, Decode, Cost, Tiling, Sparse, Recurrence, SqrtDk, Length, Edit, Quiz };
 
 struct ViewInfo {
     View view;

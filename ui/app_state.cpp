@@ -128,7 +128,9 @@ void AppState::prev_stage() {
 
 void AppState::set_stage(Stage s) { stage = s; }
 
-Config AppState::effective_config() const { return preset_config(config, preset); }
+Config AppState::effective_config() const {
+    return model_preset == ModelPreset::Induction ? induction_config(config) : preset_config(config, preset);
+}
 
 ModelSpec AppState::spec() const { return ModelSpec{config, preset, edits, arch, model_preset, ablate}; }
 

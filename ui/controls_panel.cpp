@@ -4,6 +4,7 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 namespace attnviz {
@@ -57,6 +58,17 @@ void text_box(TextBoxState& box, Config& c) {
     box.active = ImGui::IsItemActive();
 }
 
+// Draws `draw` disabled, with `why` as its tooltip.
+template <typename Draw>
+void disabled_because(const std::string& why, Draw draw) {
+    ImGui::BeginDisabled();
+    ImGui::BeginGroup();
+    draw();
+    ImGui::EndGroup();
+    ImGui::EndDisabled();
+    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", why.c_str());
+}
+
 // A control the preset may force: drawn disabled with the preset's value and a tooltip naming
 // the preset; otherwise drawn on the user's value. `draw` gets the Config to show and edit.
 template <typename Draw>
@@ -67,12 +79,16 @@ void forceable(const AppState& st, std::string_view field, Config& user, const C
         return;
     }
     Config shown = effective;  // edits of a disabled copy go nowhere
-    ImGui::BeginDisabled();
-    ImGui::BeginGroup();
-    draw(shown);
-    ImGui::EndGroup();
-    ImGui::EndDisabled();
-    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", why.c_str());
+    disabled_because(why, [&] { draw(shown); });
+}
+
+// The same for fields outside Config (layers, MLP, norm): `draw` edits the caller's copy, which
+// the caller drops while the model preset forces the field.
+template <typename Draw>
+void forceable_arch(const AppState& st, std::string_view field, Draw draw) {
+    const std::string why = st.forced_by(field);
+    if (why.empty()) draw();
+    else disabled_because(why, draw);
 }
 
 // An integer field whose −/+ buttons call `step` (typing any value stays possible; core's
@@ -105,6 +121,12 @@ void field_error(const AppState& st, std::string_view field) {
     }
 }
 
+std::string mib(std::size_t bytes) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+    return buf;
+}
+
 template <typename E, std::size_t N>
 bool combo(const char* label, E& value, const E (&options)[N]) {
     bool changed = false;
@@ -118,6 +140,80 @@ bool combo(const char* label, E& value, const E (&options)[N]) {
         ImGui::EndCombo();
     }
     return changed;
+}
+
+// Which model runs, its depth and blocks, the selected layer, ablations and the memory kept.
+void draw_model_section(AppState& st) {
+    ImGui::Separator();
+    ImGui::TextDisabled("Model");
+    const char* models[] = {"random stack (seed)", "induction circuit (2 layers, designed)"};
+    int model = st.model_preset == ModelPreset::Induction ? 1 : 0;
+    if (ImGui::Combo("model", &model, models, 2)) st.set_model_preset(model == 1 ? ModelPreset::Induction : ModelPreset::None);
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("random stack: every weight from the seed, as deep as you like\n"
+                          "induction circuit: hand-written weights that copy what followed a repeated token\n"
+                          "(try the Examples menu's induction example)");
+    field_error(st, "model-preset");
+    // A designed model shows the architecture it runs with; edits of that copy go nowhere.
+    StackArch a = st.model_preset == ModelPreset::Induction && !st.stack.layers.empty() ? st.stack.arch : st.arch;
+    forceable_arch(st, "layers", [&] {
+        int step = 0;
+        stepped_int("layers", a.layers, step);
+        a.layers = std::clamp(a.layers + step, 1, StackLimits::max_layers);
+    });
+    field_error(st, "layers");
+    forceable_arch(st, "mlp", [&] {
+        static constexpr MlpKind kMlp[] = {MlpKind::None, MlpKind::Gelu, MlpKind::GeluTanh, MlpKind::SwiGlu};
+        combo("MLP", a.mlp, kMlp);
+    });
+    if (st.forced_by("mlp").empty() && ImGui::IsItemHovered())
+        ImGui::SetTooltip("none: attention only\ngelu, gelu-tanh: GPT-2's x·W_up → GELU → ·W_down\nswiglu: Llama's (silu(x·W_gate) ⊙ x·W_up)·W_down");
+    field_error(st, "mlp");
+    field_error(st, "d_ff");
+    forceable_arch(st, "norm", [&] {
+        static constexpr NormKind kNorm[] = {NormKind::None, NormKind::Layer, NormKind::Rms};
+        combo("norm", a.norm, kNorm);
+    });
+    field_error(st, "norm");
+    forceable_arch(st, "ln", [&] {
+        int pre = a.placement == NormPlacement::Pre ? 0 : 1;
+        ImGui::RadioButton("pre-LN", &pre, 0);
+        ImGui::SameLine();
+        ImGui::RadioButton("post-LN", &pre, 1);
+        a.placement = pre == 0 ? NormPlacement::Pre : NormPlacement::Post;
+    });
+    if (st.forced_by("ln").empty() && ImGui::IsItemHovered())
+        ImGui::SetTooltip("pre-LN (GPT-2, Llama): x + Attn(norm(x))\npost-LN (2017 Transformer, BERT): norm(x + Attn(x))");
+    if (st.model_preset != ModelPreset::Induction) st.set_arch(a);
+
+    const int L = static_cast<int>(st.stack.layers.size());
+    if (L > 1) {
+        int layer = st.layer;
+        if (ImGui::SliderInt("layer", &layer, 0, L - 1)) st.select_layer(layer);
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("Every attention view shows this layer (Ctrl+Up / Ctrl+Down)");
+    }
+    if (!st.ablate.empty()) {
+        ImGui::TextColored(ImVec4(1.0f, 0.7f, 0.35f, 1.0f), "ablated: %s", ablations_to_string(st.ablate).c_str());
+        ImGui::SameLine();
+        if (ImGui::SmallButton("clear")) st.clear_ablations();
+        int mode = st.ablate_mode == AblationMode::Zero ? 0 : 1;
+        if (ImGui::RadioButton("zero", &mode, 0)) st.set_ablate_mode(AblationMode::Zero);
+        ImGui::SameLine();
+        if (ImGui::RadioButton("mean", &mode, 1)) st.set_ablate_mode(AblationMode::Mean);
+        ImGui::SameLine();
+        ImGui::TextDisabled("ablation");
+    }
+    field_error(st, "ablate");
+    if (L > 1 && st.stack.attn_bytes > st.stack.attn_bytes_kept) {
+        int kept = 0;
+        for (const LayerTrace& l : st.stack.layers) kept += l.attn_full ? 1 : 0;
+        ImGui::PushTextWrapPos(0);
+        ImGui::TextColored(ImVec4(0.6f, 0.85f, 1.0f, 1.0f),
+                           "n×n patterns kept for %d of %d layers (%s of %s; budget %s); the others are recomputed when selected",
+                           kept, L, mib(st.stack.attn_bytes_kept).c_str(), mib(st.stack.attn_bytes).c_str(),
+                           mib(StackRunOptions{}.attention_budget).c_str());
+        ImGui::PopTextWrapPos();
+    }
 }
 
 }  // namespace
@@ -141,13 +237,16 @@ void draw_controls(UiContext& ctx) {
         field_error(st, "source");
     }
 
+    draw_model_section(st);
+
     ImGui::Separator();
     ImGui::TextDisabled("Sizes");
-    ImGui::InputInt("d_model", &c.d_model, 8, 64);
+    forceable(st, "d_model", c, effective, [](Config& k) { ImGui::InputInt("d_model", &k.d_model, 8, 64); });
     field_error(st, "d_model");
     int heads_step = 0, kv_step = 0;
-    stepped_int("heads", c.n_heads, heads_step);
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("−/+ step through head counts the other sizes allow");
+    forceable(st, "n_heads", c, effective, [&](Config& k) { stepped_int("heads", k.n_heads, heads_step); });
+    if (st.forced_by("n_heads").empty() && ImGui::IsItemHovered())
+        ImGui::SetTooltip("−/+ step through head counts the other sizes allow");
     field_error(st, "n_heads");
     forceable(st, "n_kv_heads", c, effective, [&](Config& k) { stepped_int("kv heads", k.n_kv_heads, kv_step); });
     if (st.forced_by("n_kv_heads").empty() && ImGui::IsItemHovered())
@@ -155,7 +254,7 @@ void draw_controls(UiContext& ctx) {
     field_error(st, "n_kv_heads");
     forceable(st, "d_k", c, effective, [](Config& k) { ImGui::InputInt("d_k (0=auto)", &k.d_k); });
     field_error(st, "d_k");
-    ImGui::InputInt("d_v (0=auto)", &c.d_v);
+    forceable(st, "d_v", c, effective, [](Config& k) { ImGui::InputInt("d_v (0=auto)", &k.d_v); });
     field_error(st, "d_v");
     int seed = static_cast<int>(c.seed);
     if (ImGui::InputInt("seed", &seed)) c.seed = static_cast<std::uint64_t>(std::max(0, seed));
@@ -178,14 +277,14 @@ void draw_controls(UiContext& ctx) {
     ImGui::Separator();
     ImGui::TextDisabled("Scores");
     static constexpr ScaleMode kScale[] = {ScaleMode::Sqrt, ScaleMode::Linear, ScaleMode::None};
-    combo("scale", c.scale, kScale);
+    forceable(st, "scale", c, effective, [](Config& k) { combo("scale", k.scale, kScale); });
     float temp = static_cast<float>(c.temperature);
     if (ImGui::DragFloat("temperature", &temp, 0.01f, 0.01f, 100.0f, "%.2f", ImGuiSliderFlags_Logarithmic))
         c.temperature = temp;
     field_error(st, "temperature");
     forceable(st, "causal", c, effective, [](Config& k) { ImGui::Checkbox("causal mask", &k.causal); });
     field_error(st, "causal");
-    ImGui::InputInt("window (0=off)", &c.window);
+    forceable(st, "window", c, effective, [](Config& k) { ImGui::InputInt("window (0=off)", &k.window); });
     field_error(st, "window");
     std::string pads;
     for (int p : st.trace.config.padding) pads += (pads.empty() ? "" : ",") + std::to_string(p);
@@ -204,7 +303,9 @@ void draw_controls(UiContext& ctx) {
     Preset preset = st.preset;
     static constexpr Preset kPresets[] = {Preset::Random,  Preset::Mixed,    Preset::Previous, Preset::Self,
                                           Preset::First,   Preset::SameWord, Preset::Uniform};
-    if (combo("preset", preset, kPresets)) st.set_preset(preset);
+    forceable_arch(st, "preset", [&] {
+        if (combo("preset", preset, kPresets)) st.set_preset(preset);
+    });
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("random: weights from the seed\nmixed: previous, self, first, same-word, uniform heads in turn\n"
                           "others: every head of one kind");

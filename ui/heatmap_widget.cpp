@@ -69,6 +69,19 @@ void draw_colour_bar(ImDrawList* dl, ImVec2 p0, float height, const HeatmapLook&
 
 }  // namespace
 
+bool draw_thumbnail(UiContext& ctx, const std::string& id, std::uint64_t key, const Eigen::Ref<const MatRM>& values,
+                    const HeatmapLook& look, ImVec2 size) {
+    if (!ImGui::IsRectVisible(size)) {  // off screen: no texture work, just the space
+        ImGui::Dummy(size);
+        return false;
+    }
+    HeatmapTexture& tex = ctx.textures[id];
+    tex.set_data(key, values, nullptr);
+    const unsigned tex_id = tex.render(ctx.program, look, std::max(1, static_cast<int>(size.x)), std::max(1, static_cast<int>(size.y)));
+    ImGui::Image(reinterpret_cast<ImTextureID>(static_cast<std::uintptr_t>(tex_id)), size, ImVec2(0, 1), ImVec2(1, 0));
+    return ImGui::IsItemHovered();
+}
+
 HeatmapLook signed_look(const Eigen::Ref<const MatRM>& values, const MatRM* mask) {
     const auto [lo, hi] = symmetric_range(values, mask);
     return {ColorMap::Diverging, lo, hi};

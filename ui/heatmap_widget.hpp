@@ -42,6 +42,11 @@ struct HeatmapSpec {
 // Draws within `size` (the whole panel, labels included). Returns true when hovered.
 bool draw_heatmap(UiContext& ctx, const HeatmapSpec& spec, ImVec2 size);
 
+// A bare heatmap filling `size`, no labels or colour bar (the model view's thumbnails). Its texture
+// is cached under `id` and uploaded again only when `key` changes. Returns true when hovered.
+bool draw_thumbnail(UiContext& ctx, const std::string& id, std::uint64_t key, const Eigen::Ref<const MatRM>& values,
+                    const HeatmapLook& look, ImVec2 size);
+
 // Symmetric range for signed data, [0, 1] for weights.
 HeatmapLook signed_look(const Eigen::Ref<const MatRM>& values, const MatRM* mask);
 HeatmapLook weights_look();

@@ -31,6 +31,9 @@ void handle_shortcuts(UiContext& ctx, const KeyCodes& keys) {
         // Ctrl+PageDown / Ctrl+PageUp walk the tabs, as in browsers (Ctrl+Tab is ImGui's window switcher).
         if (io.KeyCtrl && pressed(ImGuiKey_PageDown)) st.cycle_view(+1);
         if (io.KeyCtrl && pressed(ImGuiKey_PageUp)) st.cycle_view(-1);
+        // Ctrl+Up / Ctrl+Down: the layer above / below in the model view's grid (layer 0 on top).
+        if (io.KeyCtrl && pressed(ImGuiKey_UpArrow)) st.select_layer(st.layer - 1);
+        if (io.KeyCtrl && pressed(ImGuiKey_DownArrow)) st.select_layer(st.layer + 1);
         return;
     }
     // ←/→ step whatever the view steps: tiles in the Tiling view, stages everywhere else.
@@ -91,6 +94,9 @@ void draw_main_window(UiContext& ctx, float fps) {
                 switch (v) {
                     case View::Pipeline: draw_pipeline_view(ctx); break;
                     case View::Heads: draw_heads_view(ctx); break;
+                    case View::Model: draw_model_view(ctx); break;
+                    case View::Block: draw_block_view(ctx); break;
+                    case View::NextToken: draw_next_token_view(ctx); break;
                     case View::Positional: draw_positional_view(ctx); break;
                     case View::Query: draw_query_view(ctx); break;
                     case View::Decode: draw_decode_view(ctx); break;

@@ -112,6 +112,14 @@ struct QuizViewState {
     int asked = 0, correct = 0;
 };
 
+// The Model view: which detector colours the frames, and the induction circuit's W_Q·W_Kᵀ.
+struct ModelViewState {
+    int detector = 0;                   // index into the detectors listed in ui/model_view.cpp
+    std::uint64_t generation = ~0ULL;   // the trace `qk` was built for
+    std::vector<MatRM> qk;              // [L][d, d] W_Q·W_Kᵀ per layer (induction circuit only)
+    MatRM blocks[2];                    // the blocks of qk shown (they must outlive the draw)
+};
+
 // The side bar's text box: the wrapped copy it edits, and the text and width it was wrapped for.
 struct TextBoxState {
     SoftWrap wrap;
@@ -148,6 +156,9 @@ struct UiContext {
     LengthViewState length;
     EditViewState edit;
     QuizViewState quiz;
+    ModelViewState model;
+    MatRM next_lens;                                 // [L, n] the logit lens heatmap's values
+    std::vector<std::string> next_lens_labels;       // "after L0", …
     RecurrenceViewState recurrence;
     // The Positional view's caches hold types private to ui/positional_view.cpp; it makes its state
     // on first draw. Per context, not a global: a second context (a test's) never sees this one's.

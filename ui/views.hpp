@@ -10,6 +10,9 @@ void draw_examples_menu(UiContext& ctx);  // ui/examples_menu.cpp: the Examples 
 void draw_token_strip(UiContext& ctx);     // ui/token_strip.cpp: token chips, padding toggles, hover
 void draw_pipeline_view(UiContext& ctx);   // ui/pipeline_view.cpp: the stage stepper
 void draw_heads_view(UiContext& ctx);      // ui/heads_view.cpp: every head side by side, diffs
+void draw_model_view(UiContext& ctx);     // ui/model_view.cpp: layers × heads, detectors, ablation
+void draw_block_view(UiContext& ctx);     // ui/block_view.cpp: one layer's block diagram and residual writes
+void draw_next_token_view(UiContext& ctx);  // ui/next_token_view.cpp: top-k next tokens and the logit lens
 void draw_positional_view(UiContext& ctx); // ui/positional_view.cpp: PE / RoPE / ALiBi plots
 void draw_query_view(UiContext& ctx);      // ui/query_view.cpp: one query's arithmetic
 void draw_decode_view(UiContext& ctx);    // ui/decode_view.cpp: KV-cache decoding step by step

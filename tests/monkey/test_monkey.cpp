@@ -33,7 +33,7 @@ namespace attnviz::testing {
 namespace {
 
 constexpr std::uint64_t kDefaultSeed = 20251203;
-constexpr long kDefaultEventsPerSession = 800;  // × 10 configurations × 13 views ≥ 100 000
+constexpr long kDefaultEventsPerSession = 560;  // × 12 configurations × 16 views ≥ 100 000
 
 struct Scenario {
     const char* name;
@@ -86,6 +86,26 @@ const std::vector<Scenario>& scenarios() {
              st.preset = Preset::Previous;
              st.config.tokenize = Tokenization::Char;
              st.config.text = "日本語 ß é 🙂 naïve";
+         }},
+        {"stack-deep-ablated", {1600, 1000}, [](AppState& st, UiContext&) {
+             StackArch a;
+             a.layers = 4;
+             a.mlp = MlpKind::SwiGlu;
+             a.norm = NormKind::Rms;
+             st.set_arch(a);
+             st.config.causal = true;
+             st.config.text = words(30);
+             st.toggle_ablation(1, 2);
+             st.toggle_ablation(2, Ablation::kMlp);
+             st.recompute_now();
+             st.select_layer(2);
+         }},
+        {"induction-post-ln", {1280, 800}, [](AppState& st, UiContext&) {
+             st.set_model_preset(ModelPreset::Induction);
+             st.config.text = "red green blue gold . red green blue gold";
+             StackArch a;
+             a.placement = NormPlacement::Post;  // forced away while the induction model runs
+             st.set_arch(a);
          }},
         {"decode-finished", {1600, 1000}, [](AppState& st, UiContext&) {
              st.config.causal = true;

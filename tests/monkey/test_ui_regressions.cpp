@@ -9,11 +9,6 @@
 namespace attnviz::testing {
 namespace {
 
-UiWindow& shared_window() {
-    static UiWindow window;  // one GL window for the whole executable
-    return window;
-}
-
 // The last token decoded by a button: the view used to test "done" before and after the button
 // that changes it, so EndDisabled ran without its BeginDisabled and ImGui aborted.
 void decode_last_token_by(const char* button, int prefill) {

@@ -132,6 +132,11 @@ std::string unbalanced_stacks() {
     return out;
 }
 
+UiWindow& shared_window() {
+    static UiWindow window;
+    return window;
+}
+
 bool click_item(UiSession& s, const std::string& window_part, const char* label, std::string& error) {
     ImGuiIO& io = s.io();
     auto step = [&](ImVec2 pos, bool down) {

@@ -41,6 +41,9 @@ private:
     Fonts fonts_;
 };
 
+// One GL window for the whole executable, made on first use.
+UiWindow& shared_window();
+
 class UiSession {
 public:
     // `sandbox` is where the session may write (Save PNG, F12, Ctrl+S): export folder and
