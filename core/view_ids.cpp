@@ -14,6 +14,9 @@ const std::array<StageInfo, kStageCount>& stages() {
         {Stage::WeightedSum, "av", "A·V"},
         {Stage::Concat, "concat", "concat"},
         {Stage::Output, "output", "·W_O"},
+        {Stage::Residual, "residual", "+ residual"},
+        {Stage::Mlp, "mlp", "MLP"},
+        {Stage::Logits, "logits", "logits"},
     }};
     return all;
 }

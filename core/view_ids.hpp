@@ -11,8 +11,10 @@
 namespace attnviz {
 
 // The pipeline stages the stepper walks through, in order.
-enum class Stage { Embed, AddPE, Project, Scores, Scale, Mask, Softmax, WeightedSum, Concat, Output };
-inline constexpr int kStageCount = 10;
+// Past the attention block's ten: the residual add, the MLP (with its norm and residual add) and
+// the next-token logits, so one layer is walked end to end.
+enum class Stage { Embed, AddPE, Project, Scores, Scale, Mask, Softmax, WeightedSum, Concat, Output, Residual, Mlp, Logits };
+inline constexpr int kStageCount = 13;
 
 struct StageInfo {
     Stage stage;

@@ -5,6 +5,7 @@
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace attnviz {
@@ -47,6 +48,21 @@ void draw_heads_view(UiContext& ctx) {
         ImGui::PopTextWrapPos();
     }
 
+    // Ablation: what the prediction at the followed query was, and is with these heads knocked out.
+    const int qi = std::clamp(st.query, 0, std::max(0, static_cast<int>(st.stack.next.size()) - 1));
+    if (!st.stack.ablated.empty() && qi < static_cast<int>(st.unablated_next.size())) {
+        const TopToken& before = st.unablated_next[static_cast<std::size_t>(qi)].front();
+        const TopToken& after = st.stack.next[static_cast<std::size_t>(qi)].front();
+        float before_now = 0.0f;
+        for (const TopToken& tk : st.stack.next[static_cast<std::size_t>(qi)])
+            if (tk.id == before.id) before_now = tk.prob;
+        ImGui::TextColored(ImVec4(1.0f, 0.7f, 0.35f, 1.0f),
+                           "ablated %s: after \"%s\" the model predicted \"%s\" (%.1f%%), now \"%s\" (%.1f%%; \"%s\" %s%.1f%%)",
+                           ablations_to_string(st.stack.ablated).c_str(), t.tokens[static_cast<std::size_t>(qi)].c_str(),
+                           before.token.c_str(), 100.0 * before.prob, after.token.c_str(), 100.0 * after.prob,
+                           before.token.c_str(), before_now > 0.0f ? "" : "< ", 100.0 * (before_now > 0.0f ? before_now : st.stack.next[static_cast<std::size_t>(qi)].back().prob));
+    }
+
     const bool diff = st.diff_mode != 0;
     PanelGrid grid(h, 260.0f, diff ? 0.62f : 1.0f);
     for (int a = 0; a < h; ++a) {
@@ -55,10 +71,21 @@ void draw_heads_view(UiContext& ctx) {
         if (c.n_kv_heads < h) spec.title += "  (kv " + std::to_string(t.kv_head(a)) + ")";
         if (designed) spec.title += "  · " + std::string(to_string(st.head_kinds[static_cast<std::size_t>(a)]));
         if (a == st.detail_head) spec.title = "▶ " + spec.title;
+        const ImVec2 cell(grid.cell.x, grid.cell.y - ImGui::GetFrameHeightWithSpacing());
+        ImGui::BeginGroup();  // the panel and its ablate box move together in the grid
         ImGui::BeginGroup();
-        draw_heatmap(ctx, spec, grid.cell);
+        draw_heatmap(ctx, spec, cell);
         ImGui::EndGroup();
         if (ImGui::IsItemClicked()) st.select_head(a);
+        // Not inside the clickable group: toggling ablation does not also select the head.
+        bool ablated = st.is_ablated(st.layer, a);
+        ImGui::PushID(a);
+        if (ImGui::Checkbox("ablate", &ablated)) st.toggle_ablation(st.layer, a);
+        ImGui::PopID();
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("Knock head %d of layer %d out of the forward pass (its output %s)\nand see the prediction change",
+                              a, st.layer, st.ablate_mode == AblationMode::Zero ? "set to 0" : "replaced by its mean over positions");
+        ImGui::EndGroup();
     }
 
     if (!diff) return;

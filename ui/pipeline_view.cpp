@@ -22,11 +22,12 @@ void stepper_bar(AppState& st) {
         const bool current = s.stage == st.stage;
         const std::string label = std::to_string(static_cast<int>(s.stage) + 1) + ". " + std::string(s.title);
         // A stage and the arrow after it move together, so no line starts with an arrow.
-        flow(button_width(label.c_str()) + (s.stage != Stage::Output ? arrow : 0.0f));
+        const bool last = s.stage == stages().back().stage;
+        flow(button_width(label.c_str()) + (last ? 0.0f : arrow));
         if (current) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
         if (ImGui::Button(label.c_str())) st.set_stage(s.stage);
         if (current) ImGui::PopStyleColor();
-        if (s.stage != Stage::Output) {
+        if (!last) {
             ImGui::SameLine();
             ImGui::TextDisabled("→");
         }
@@ -76,9 +77,28 @@ void draw_pipeline_view(UiContext& ctx) {
     const std::string head_note = "detail head " + std::to_string(a) + " (press 1–9 or click in the Heads view)" +
                                   (kv < h ? "; it reads K/V head " + std::to_string(g) : "");
     const std::vector<std::string>& keys = c.cross() ? t.source_tokens : t.tokens;
+    const LayerTrace* layer_trace =
+        st.layer < static_cast<int>(st.stack.layers.size()) ? &st.stack.layers[static_cast<std::size_t>(st.layer)] : nullptr;
 
     switch (st.stage) {
         case Stage::Embed: {
+            const StackArch& arch = st.stack.arch;
+            const bool normed = arch.placement == NormPlacement::Pre && arch.norm != NormKind::None;
+            if (layer_trace && (st.layer > 0 || normed)) {
+                // A deeper layer (or a pre-norm) reads the residual stream, not the embedding.
+                const std::string nm = arch.norm == NormKind::Layer ? "LayerNorm" : "RMSNorm";
+                equation(ctx, normed ? "X = norm₁(resid_pre)" : "X = resid_pre",
+                         "resid_pre, X ∈ " + R(n, c.d_model),
+                         normed ? nm + (arch.norm == NormKind::Layer ? ": (x − mean) / √(var + ε) · γ + β per row"
+                                                                    : ": x / √(mean(x²) + ε) · γ per row") +
+                                      ". Layer " + std::to_string(st.layer) + "'s attention reads the stream through its norm."
+                                : "Layer " + std::to_string(st.layer) + " reads the residual stream the layers below wrote.");
+                PanelGrid grid(2, 280.0f);
+                draw_heatmap(ctx, features_spec(st, "resid_pre_x", "resid_pre", layer_trace->resid_pre, &t.tokens, 9), grid.cell);
+                grid.next();
+                draw_heatmap(ctx, features_spec(st, "X", "X", t.X, &t.tokens, 1), grid.cell);
+                break;
+            }
             equation(ctx, "X = Embed(tokens)", "X ∈ " + R(n, c.d_model),
                      "Each token looks up one row; the same token always gets the same row (see repeated words).");
             draw_heatmap(ctx, features_spec(st, "X", "X", t.X, &t.tokens, 1), ImGui::GetContentRegionAvail());
@@ -207,6 +227,70 @@ void draw_pipeline_view(UiContext& ctx) {
             draw_heatmap(ctx, wo, grid.cell);
             grid.next();
             draw_heatmap(ctx, features_spec(st, "O", "O", t.output, &t.tokens, 8), grid.cell);
+            break;
+        }
+        case Stage::Residual: {
+            if (!layer_trace) break;
+            const bool pre = st.stack.arch.placement == NormPlacement::Pre;
+            equation(ctx, pre ? "resid_mid = resid_pre + O" : "resid_mid = norm₁(resid_pre + O)", "resid_pre, O, resid_mid ∈ " + R(n, c.d_model),
+                     "The residual stream: attention adds what it found to the stream instead of replacing it, so every "
+                     "layer reads what all the layers below wrote, and gradients flow straight down through the +.");
+            PanelGrid grid(3, 260.0f);
+            draw_heatmap(ctx, features_spec(st, "r_pre", "resid_pre", layer_trace->resid_pre, &t.tokens, 10), grid.cell);
+            grid.next();
+            draw_heatmap(ctx, features_spec(st, "r_o", "O", layer_trace->attn_out, &t.tokens, 11), grid.cell);
+            grid.next();
+            draw_heatmap(ctx, features_spec(st, "r_mid", "resid_mid", layer_trace->resid_mid, &t.tokens, 12), grid.cell);
+            break;
+        }
+        case Stage::Mlp: {
+            if (!layer_trace) break;
+            const StackArch& arch = st.stack.arch;
+            if (arch.mlp == MlpKind::None) {
+                equation(ctx, "resid_post = resid_mid", "no MLP", "This model is attention only (set MLP in the side bar's Model section).");
+                break;
+            }
+            const bool pre = arch.placement == NormPlacement::Pre;
+            const std::string f = std::to_string(arch.d_ff);
+            equation(ctx,
+                     arch.mlp == MlpKind::SwiGlu ? "MLP(x) = (silu(x·W_gate) ⊙ x·W_up)·W_down"
+                                                 : std::string("MLP(x) = ") + (arch.mlp == MlpKind::Gelu ? "GELU" : "GELU_tanh") +
+                                                       "(x·W_up + b_up)·W_down + b_down",
+                     "x ∈ " + R(n, c.d_model) + " → hidden ∈ " + R(n, arch.d_ff) + " → " + R(n, c.d_model) + ";  " +
+                         (pre ? "resid_post = resid_mid + MLP(norm₂(resid_mid))" : "resid_post = norm₂(resid_mid + MLP(resid_mid))"),
+                     "The MLP works on each position alone (no mixing across tokens): d → " + f + " → d, the " +
+                         (arch.mlp == MlpKind::SwiGlu ? "gated SiLU of Llama." : "GELU of GPT-2."));
+            PanelGrid grid(3, 260.0f);
+            draw_heatmap(ctx, features_spec(st, "m_in", "MLP input", layer_trace->mlp_in, &t.tokens, 13), grid.cell);
+            grid.next();
+            draw_heatmap(ctx, features_spec(st, "m_hidden", "hidden", layer_trace->mlp_hidden, &t.tokens, 14), grid.cell);
+            grid.next();
+            draw_heatmap(ctx, features_spec(st, "m_post", "resid_post", layer_trace->resid_post, &t.tokens, 15), grid.cell);
+            break;
+        }
+        case Stage::Logits: {
+            if (!layer_trace || st.stack.next.empty()) break;
+            const int L = static_cast<int>(st.stack.layers.size());
+            if (st.layer + 1 < L) {
+                equation(ctx, "resid_pre(layer " + std::to_string(st.layer + 1) + ") = resid_post(layer " + std::to_string(st.layer) + ")",
+                         R(n, c.d_model), "This layer's output is the next layer's input. The logits come after the last layer.");
+                if (ImGui::Button("Go to the next layer (Ctrl+Down)")) st.select_layer(st.layer + 1);
+                ImGui::SameLine();
+                if (ImGui::Button("Go to the last layer")) st.select_layer(L - 1);
+                break;
+            }
+            const int i = std::clamp(st.query, 0, n - 1);
+            equation(ctx, "logits = norm_f(resid_L)·Uᵀ,  p(next) = softmax(logits[i])",
+                     "[" + std::to_string(n) + ", " + std::to_string(c.d_model) + "]·[" + std::to_string(c.d_model) + ", " +
+                         std::to_string(st.stack.logits.cols()) + "] = logits ∈ " + R(n, st.stack.logits.cols()),
+                     "The unembedding U turns each position's stream into one score per vocabulary token (U is the "
+                     "embedding table when tied, as in GPT-2). The Next token view shows them for every position.");
+            ImGui::Text("after \"%s\" (position %d; [ and ] step):", t.tokens[static_cast<std::size_t>(i)].c_str(), i);
+            for (const TopToken& top : st.stack.next[static_cast<std::size_t>(i)]) {
+                ImGui::ProgressBar(top.prob, ImVec2(260, 0), "");
+                ImGui::SameLine();
+                ImGui::Text("%5.1f%%  \"%s\"", 100.0 * top.prob, top.token.c_str());
+            }
             break;
         }
     }

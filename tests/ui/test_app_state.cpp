@@ -64,7 +64,7 @@ TEST(AppState, StepperWalksEveryStageAndStopsAtTheEnds) {
         EXPECT_EQ(static_cast<int>(st.stage), k);
     }
     st.next_stage();
-    EXPECT_EQ(st.stage, Stage::Output);
+    EXPECT_EQ(st.stage, Stage::Logits);
     EXPECT_EQ(parse_stage("softmax"), Stage::Softmax);
     EXPECT_EQ(parse_stage("nope"), std::nullopt);
     for (const StageInfo& s : stages()) EXPECT_EQ(parse_stage(s.id), s.stage);
