@@ -9,6 +9,8 @@
 #include "app/export_command.hpp"
 #include "core/model_setup.hpp"
 
+#include "bench/child_run.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -21,13 +23,9 @@
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string make_text(int n) {
-    static const char* words[] = {"the", "cat", "sat", "on", "mat", "a", "dog", "ran", "to", "park", "and", "slept"};
-    std::string s;
-    for (int i = 0; i < n; ++i) s += std::string(words[i % 12]) + (i + 1 < n ? " " : "");
-    return s;
-}
+using attnviz::bench::in_child;
+using attnviz::bench::make_text;
+using attnviz::bench::ChildRun;
 
 attnviz::Config export_config(int n) {
     attnviz::Config c;
@@ -35,32 +33,6 @@ attnviz::Config export_config(int n) {
     c.d_model = 512;
     c.n_heads = 8;
     return c;
-}
-
-struct ChildRun {
-    double seconds = 0;
-    double peak_bytes = 0;
-};
-
-// Runs f in a forked child and reports its wall time and peak RSS; a failing child fails the run.
-template <typename F>
-ChildRun in_child(benchmark::State& state, F f) {
-    const auto t0 = std::chrono::steady_clock::now();
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        try {
-            f();
-        } catch (...) {
-            ::_exit(1);
-        }
-        ::_exit(0);
-    }
-    int status = 0;
-    rusage ru{};
-    ::wait4(pid, &status, 0, &ru);
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) state.SkipWithError("child failed");
-    return {s, static_cast<double>(ru.ru_maxrss) * 1024.0};
 }
 
 std::uint64_t dir_bytes(const fs::path& dir) {
