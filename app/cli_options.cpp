@@ -65,4 +65,29 @@ Config ConfigFlags::to_config() const {
     return c;
 }
 
+void StackFlags::add_to(CLI::App& app) {
+    app.add_option("--layers", layers, "Transformer blocks L (1 to 48)")->capture_default_str();
+    app.add_option("--mlp", mlp, "MLP after attention: gelu | gelu-tanh | swiglu | none")->capture_default_str();
+    app.add_option("--norm", norm, "Normalisation: layer | rms | none")->capture_default_str();
+    app.add_option("--ln", ln, "Where the norms sit: pre | post")->capture_default_str();
+    app.add_option("--model-preset", model_preset,
+                   "Whole model: none (random from --seed) | induction (the designed two-layer circuit)")
+        ->capture_default_str();
+    app.add_option("--ablate", ablate, "Knock out heads and MLPs: LAYER.HEAD or LAYER.mlp, e.g. 0.1,1.mlp");
+    app.add_option("--ablate-mode", ablate_mode, "zero | mean (replace the output by its mean over positions)")
+        ->capture_default_str();
+}
+
+void StackFlags::apply_to(ModelSpec& spec) const {
+    StackArch a;
+    a.layers = layers;
+    a.mlp = parse_mlp(mlp);
+    a.norm = parse_norm(norm);
+    a.placement = parse_placement(ln);
+    resolve_arch(a, 1);  // the range checks now, even when a model preset sets its own architecture
+    spec.arch = a;
+    spec.model = parse_model_preset(model_preset);
+    spec.ablate = parse_ablations(ablate, parse_ablation_mode(ablate_mode));
+}
+
 }  // namespace attnviz

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/config.hpp"
+#include "core/model_setup.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -21,6 +22,23 @@ struct ConfigFlags {
     explicit ConfigFlags(Config base = {});
     void add_to(CLI::App& app);
     Config to_config() const;  // throws ConfigError
+};
+
+// The stack's flags, shared the same way: --layers, --mlp, --norm, --ln, --model-preset,
+// --ablate and --ablate-mode, as typed; apply_to() parses them with core's parsers.
+struct StackFlags {
+    int layers = 1;                   // L, 1 … StackLimits::max_layers
+    std::string mlp = "none";         // gelu | gelu-tanh | swiglu | none
+    std::string norm = "none";        // layer | rms | none
+    std::string ln = "pre";           // pre | post
+    std::string model_preset = "none";  // none | induction
+    std::string ablate;               // "0.1,1.mlp": layer.head or layer.mlp; empty = none
+    std::string ablate_mode = "zero";  // zero | mean
+
+    void add_to(CLI::App& app);
+    // Sets spec.arch (d_ff left to core), spec.model and spec.ablate. Throws ConfigError naming the
+    // flag ("mlp=relu must be one of ...", "layers=0 must be between 1 and 48").
+    void apply_to(ModelSpec& spec) const;
 };
 
 }  // namespace attnviz

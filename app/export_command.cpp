@@ -4,6 +4,7 @@
 #include "core/io/config_json.hpp"
 #include "core/io/inference_json.hpp"
 #include "core/io/png_writer.hpp"
+#include "core/io/stack_json.hpp"
 #include "core/io/trace_csv.hpp"
 #include "core/io/trace_json.hpp"
 #include "core/io/trace_safetensors.hpp"
@@ -22,6 +23,33 @@ ExportFormat parse_export_format(const std::string& s) {
     if (s == "csv") return ExportFormat::Csv;
     if (s == "safetensors") return ExportFormat::Safetensors;
     throw ConfigError("format", "format=" + s + " must be one of json|csv|safetensors");
+}
+
+LogitsExport parse_logits_export(const std::string& s) {
+    if (s == "none") return LogitsExport::None;
+    if (s == "top-k") return LogitsExport::TopK;
+    if (s == "full") return LogitsExport::Full;
+    throw ConfigError("logits", "logits=" + clip(s) + " must be one of none|top-k|full");
+}
+
+std::vector<int> parse_layers_out(const std::string& s) {
+    if (s == "all") return {};
+    std::vector<int> out;
+    std::size_t at = 0;
+    do {
+        const std::size_t comma = std::min(s.find(',', at), s.size());
+        const std::string item = s.substr(at, comma - at);
+        const bool digits = !item.empty() && item.size() <= 4 &&
+                            std::all_of(item.begin(), item.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (!digits) {
+            throw ConfigError("layers-out", "layers-out item '" + clip(item) +
+                                                "' must be a layer index: all, or a list such as 0,5,11");
+        }
+        const int l = std::stoi(item);
+        if (std::find(out.begin(), out.end(), l) == out.end()) out.push_back(l);
+        at = comma + 1;
+    } while (at <= s.size());
+    return out;
 }
 
 std::uint64_t parse_byte_size(const std::string& s) {
@@ -61,11 +89,12 @@ std::string format_bytes(std::uint64_t bytes) {
     return buf;
 }
 
-std::uint64_t estimate_export_bytes(const Trace& t, ExportFormat format, const nlohmann::json& extra) {
+std::uint64_t estimate_export_bytes(const Trace& t, ExportFormat format, const nlohmann::json& extra,
+                                    const StackTensors* stack) {
     switch (format) {
-        case ExportFormat::Json: return estimate_trace_json_bytes(t, extra);
+        case ExportFormat::Json: return estimate_trace_json_bytes(t, extra, stack);
         case ExportFormat::Safetensors:
-            return trace_safetensors_bytes(t) + trace_summary_json(t, "trace.safetensors", extra).size();
+            return trace_safetensors_bytes(t, stack) + trace_summary_json(t, "trace.safetensors", extra, stack).size();
         case ExportFormat::Csv: break;
     }
     std::uint64_t bytes = config_to_json(t.config).dump(2).size() + 1 + tokens_to_csv(t.tokens).size();
@@ -95,14 +124,54 @@ bool is_export_file(std::string_view name) {
     return false;
 }
 
+namespace {
+
+// Layer l's tensors for trace.json "layers" (StackTensors::visit_layer). A layer whose n×n stacks
+// the forward pass dropped is recomputed for `exact`, and otherwise stands in with layer 0's stacks
+// (same names and shapes) for the header and the size estimate.
+void visit_layer(const StackModel& m, const StackTrace& st, int l, bool exact, const StackTensors::LayerSink& sink) {
+    const LayerTrace& L = st.layers[static_cast<std::size_t>(l)];
+    if (L.attn_full) return sink(layer_tensor_views(L.attn, L));
+    if (exact) {
+        const Trace attn = layer_attention(m.inputs, m.weights, st, l);
+        return sink(layer_tensor_views(attn, L));
+    }
+    std::vector<TensorView> views = layer_tensor_views(L.attn, L);
+    const std::vector<TensorView> first = tensor_views(st.layers.front().attn);
+    for (std::size_t k = 0; k < first.size(); ++k) {
+        ATTNVIZ_ASSERT(views[k].name == first[k].name);
+        const std::string& name = first[k].name;
+        if (name == "scores" || name == "scores_scaled" || name == "logits" || name == "weights") views[k] = first[k];
+    }
+    sink(views);
+}
+
+}  // namespace
+
 std::vector<std::string> export_trace(const ExportRequest& req) {
     // Everything is computed, and bad options throw, before anything touches the disk.
-    ModelSpec spec;
-    spec.config = req.config;
-    spec.preset = req.preset;
-    const ModelRun run = run_model(spec);
-    const Inputs& in = run.model->inputs;
-    const Weights w = layer_weights(run.model->weights, 0);
+    if (req.top_k < 1 || req.top_k > kMaxTopK) {
+        throw ConfigError("top-k", "top-k=" + std::to_string(req.top_k) + " must be between 1 and " + std::to_string(kMaxTopK));
+    }
+    const ModelSpec spec{req.config, req.preset, {}, req.arch, req.model, req.ablate};
+    StackRunOptions options;
+    options.attention_budget = req.attention_budget;
+    options.keep_layer = 0;
+    const ModelRun run = run_model(spec, options);
+    const StackModel& model = *run.model;
+    const StackTrace& st = run.stack;
+    const int layers = static_cast<int>(st.layers.size());
+    if (req.format == ExportFormat::Csv && layers > 1) {
+        throw ConfigError("format", "format=csv holds one attention layer, not a stack of " + std::to_string(layers) +
+                                        ": use --format json or safetensors (or --layers 1)");
+    }
+    for (int l : req.layers_out) {
+        if (l >= layers) {
+            throw ConfigError("layers-out", "layers-out " + std::to_string(l) + " must be below layers=" + std::to_string(layers));
+        }
+    }
+    const Inputs& in = model.inputs;
+    const Weights w = layer_weights(model.weights, 0);
     const Trace& t = run.trace();
     nlohmann::json extra = nlohmann::json::object();
     if (req.preset != Preset::Random) {
@@ -119,13 +188,37 @@ std::vector<std::string> export_trace(const ExportRequest& req) {
         extra["decode"] = decode_to_json(run_decode(in, w, req.decode->prefill, steps), in.tokens);
     }
     if (req.tiles) extra["tiles"] = tiles_to_json(tiles_report(t, req.tiles->block_q, req.tiles->block_k));
-    const std::uint64_t estimate = estimate_export_bytes(t, req.format, extra);
+
+    // Version 2: the stack around layer 0's attention.
+    StackTensors stack;
+    if (req.format != ExportFormat::Csv) {
+        extra["stack"] = stack_arch_to_json(model.arch, spec.model, spec.ablate);
+        extra["vocab_size"] = model.vocab.size();
+        std::vector<std::vector<TopToken>> next(static_cast<std::size_t>(t.n));
+        for (int i = 0; i < t.n; ++i) next[static_cast<std::size_t>(i)] = top_k(st.probs.row(i), model.vocab, req.top_k);
+        extra["next_token"] = next_token_to_json(next);
+        if (req.logits == LogitsExport::TopK) extra["logits"] = top_logits_to_json(st.logits, next);
+        if (req.logits == LogitsExport::Full) {
+            extra["vocab"] = model.vocab.tokens;
+            stack.logits = view_of("logits", "logits = norm_f(resid_L)·Uᵀ", st.logits);
+        }
+        extra["logit_lens"] = logit_lens_to_json(logit_lens(st, model.weights, model.vocab));
+        extra["head_scores"] = head_scores_to_json(st.scores);
+        stack.layers = req.layers_out;
+        if (stack.layers.empty())
+            for (int l = 0; l < layers; ++l) stack.layers.push_back(l);
+        stack.visit_layer = [&](int l, bool exact, const StackTensors::LayerSink& sink) {
+            visit_layer(model, st, l, exact, sink);
+        };
+    }
+    const StackTensors* with_stack = req.format == ExportFormat::Csv ? nullptr : &stack;
+    const std::uint64_t estimate = estimate_export_bytes(t, req.format, extra, with_stack);
     if (estimate > req.max_output) {
         std::string msg = "the export would write about " + format_bytes(estimate) + ", above --max-output " +
                           format_bytes(req.max_output) + ": pass a larger --max-output";
         if (req.format != ExportFormat::Safetensors) {
             msg += " or use --format safetensors (" +
-                   format_bytes(estimate_export_bytes(t, ExportFormat::Safetensors, extra)) + ")";
+                   format_bytes(estimate_export_bytes(t, ExportFormat::Safetensors, extra, &stack)) + ")";
         }
         throw ConfigError("max_output", msg);
     }
@@ -135,10 +228,10 @@ std::vector<std::string> export_trace(const ExportRequest& req) {
         dir.on_progress([&](std::uint64_t written) { req.on_progress(written, estimate); });
     }
     if (req.format == ExportFormat::Json) {
-        dir.add_stream("trace.json", [&](std::ostream& os) { write_trace_json(os, t, extra); });
+        dir.add_stream("trace.json", [&](std::ostream& os) { write_trace_json(os, t, extra, &stack); });
     } else if (req.format == ExportFormat::Safetensors) {
-        dir.add_stream("trace.safetensors", [&](std::ostream& os) { write_trace_safetensors(os, t); });
-        dir.add("trace.json", trace_summary_json(t, "trace.safetensors", extra));
+        dir.add_stream("trace.safetensors", [&](std::ostream& os) { write_trace_safetensors(os, t, &stack); });
+        dir.add("trace.json", trace_summary_json(t, "trace.safetensors", extra, &stack));
     } else {
         dir.add("config.json", config_to_json(t.config).dump(2) + "\n");
         dir.add("tokens.csv", tokens_to_csv(t.tokens));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/head_presets.hpp"
+#include "core/model_setup.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +22,15 @@ inline constexpr int kExitBadInput = 2;
 enum class ExportFormat { Json, Csv, Safetensors };
 ExportFormat parse_export_format(const std::string& s);  // throws ConfigError("format", ...)
 
+// --logits: the model's logits [n, V] as none, each position's top k, or the full tensor.
+enum class LogitsExport { None, TopK, Full };
+LogitsExport parse_logits_export(const std::string& s);  // none|top-k|full; ConfigError("logits", ...)
+inline constexpr int kMaxTopK = 100;
+
+// --layers-out: "all" -> empty (every layer); "0,5,11" -> those layers in that order, each once.
+// Throws ConfigError("layers-out", ...).
+std::vector<int> parse_layers_out(const std::string& s);
+
 // Heatmap PNGs show at most this many cells per side.
 inline constexpr int kHeatmapMaxSide = 1024;
 
@@ -33,10 +43,22 @@ std::uint64_t parse_byte_size(const std::string& s);
 std::string format_bytes(std::uint64_t bytes);
 
 struct Trace;
+struct StackTensors;
 
 struct ExportRequest {
     Config config;
     Preset preset = Preset::Random;   // designed heads (--preset); trace.json gains "preset"
+    StackArch arch;                   // --layers, --mlp, --norm, --ln
+    ModelPreset model = ModelPreset::None;  // --model-preset
+    std::vector<Ablation> ablate;     // --ablate, --ablate-mode
+    // trace.json version 2's stack sections: which layers go into "layers" (empty: all), the
+    // logits, and k for "next_token" and the top-k logits, 1 … kMaxTopK.
+    std::vector<int> layers_out;
+    LogitsExport logits = LogitsExport::TopK;
+    int top_k = StackLimits::top_k;
+    // The forward pass keeps the n×n stacks of layer 0 and of as many more layers as fit in this
+    // many bytes; every other layer is recomputed, one at a time, while it is written.
+    std::size_t attention_budget = 0;
     ExportFormat format = ExportFormat::Json;
     std::filesystem::path out;
     // Optional inference sections of trace.json (JSON and safetensors): KV-cache decode steps after a
@@ -61,7 +83,8 @@ struct ExportRequest {
 
 // Bytes of the trace files (trace.json, trace.safetensors or the CSVs) the request would write:
 // exact for safetensors, within about 1% for text (see estimate_number_chars).
-std::uint64_t estimate_export_bytes(const Trace& trace, ExportFormat format, const nlohmann::json& extra);
+std::uint64_t estimate_export_bytes(const Trace& trace, ExportFormat format, const nlohmann::json& extra,
+                                    const StackTensors* stack = nullptr);
 
 // Throws ConfigError (bad option, or an estimate above max_output) or IoError (cannot write); on
 // failure `out` is left as it was. Returns the names of the files written.

@@ -95,7 +95,12 @@ int run_gui(const GuiOptions& options) {
         AppState state;
         state.config = options.config;
         state.preset = options.preset;
+        state.set_arch(options.arch);
+        state.set_model_preset(options.model_preset);
+        state.set_ablate_mode(options.ablate_mode);
+        for (const Ablation& a : options.ablate) state.toggle_ablation(a.layer, a.head);
         state.recompute_now();
+        state.select_layer(options.layer);
         state.stage = options.stage;
         state.view = options.view;
         state.select_head(options.head);

@@ -15,6 +15,11 @@ namespace attnviz {
 struct GuiOptions {
     Config config;
     Preset preset = Preset::Random;  // --preset
+    StackArch arch;                  // --layers, --mlp, --norm, --ln
+    ModelPreset model_preset = ModelPreset::None;  // --model-preset
+    std::vector<Ablation> ablate;    // --ablate
+    AblationMode ablate_mode = AblationMode::Zero;  // --ablate-mode
+    int layer = 0;                   // --layer: selected once the first trace is in
     std::string screenshot;          // when set: settle, render, write this PNG, exit
     Stage stage = Stage::Embed;      // --stage
     int head = 0;                    // --head

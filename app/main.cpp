@@ -65,7 +65,10 @@ int try_main(int argc, char** argv) {
 
     ConfigFlags gui_flags;
     gui_flags.add_to(app);
+    StackFlags gui_stack;
+    gui_stack.add_to(app);
     GuiOptions gui;
+    app.add_option("--layer", gui.layer, "Layer the attention views show at start (from 0)")->check(CLI::NonNegativeNumber);
     app.add_option("--screenshot", gui.screenshot, "Render a few frames, write this PNG and exit");
     app.add_option("--width", gui.width, "Window width in pixels")->check(CLI::Range(320, 7680))
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -97,9 +100,18 @@ int try_main(int argc, char** argv) {
     CLI::App* exp = app.add_subcommand("export", "Write the trace (JSON, CSV or safetensors) and heatmap PNGs without a display");
     ConfigFlags export_flags;
     export_flags.add_to(*exp);
+    StackFlags export_stack;
+    export_stack.add_to(*exp);
     std::string format = "json";
     std::string out;
     exp->add_option("--format", format, "json | csv | safetensors (trace.safetensors, F32, plus a small trace.json)")
+        ->capture_default_str();
+    std::string layers_out = "all", logits = "top-k";
+    int top_k = StackLimits::top_k;
+    exp->add_option("--layers-out", layers_out, "Layers written to trace.json \"layers\": all, or e.g. 0,5,11")
+        ->capture_default_str();
+    exp->add_option("--logits", logits, "The model's logits [n, V]: none | top-k | full")->capture_default_str();
+    exp->add_option("--top-k", top_k, "Tokens per position in next_token and the top-k logits (1 to 100)")
         ->capture_default_str();
     bool no_heatmaps = false;
     exp->add_flag("--no-heatmaps", no_heatmaps, "Write the trace files only, no weights/scores PNGs (slow for long texts)");
@@ -164,6 +176,14 @@ int try_main(int argc, char** argv) {
             req.config = export_flags.to_config();
             req.format = parse_export_format(format);
             req.preset = parse_preset(export_preset);
+            ModelSpec spec;
+            export_stack.apply_to(spec);
+            req.arch = spec.arch;
+            req.model = spec.model;
+            req.ablate = spec.ablate;
+            req.layers_out = parse_layers_out(layers_out);
+            req.logits = parse_logits_export(logits);
+            req.top_k = top_k;
             req.out = out;
             if (steps_opt->count() > 0 || prefill_opt->count() > 0) {
                 // --prefill alone decodes the rest of the text.
@@ -190,7 +210,22 @@ int try_main(int argc, char** argv) {
     try {
         gui.config = gui_flags.to_config();
         gui.preset = parse_preset(gui_preset);
-        const Inputs in = build_preset(gui.config, gui.preset).inputs;  // refuse bad flags before opening a window
+        ModelSpec spec;
+        spec.config = gui.config;
+        spec.preset = gui.preset;
+        gui_stack.apply_to(spec);
+        gui.arch = spec.arch;
+        gui.model_preset = spec.model;
+        gui.ablate = spec.ablate;
+        gui.ablate_mode = parse_ablation_mode(gui_stack.ablate_mode);
+        // Refuse bad flags before opening a window.
+        const StackModel model = build_model(spec);
+        const Inputs& in = model.inputs;
+        check_ablations(spec.ablate, model.arch.layers, in.config.n_heads);
+        if (gui.layer >= model.arch.layers) {
+            throw ConfigError("layer", "layer=" + std::to_string(gui.layer) + " must be below layers=" +
+                                           std::to_string(model.arch.layers));
+        }
         const auto s = parse_stage(stage);
         if (!s) throw ConfigError("stage", "stage=" + stage + " must be one of embed|pe|qkv|scores|scale|mask|softmax|av|concat|output");
         gui.stage = *s;

@@ -287,6 +287,16 @@ std::vector<TopToken> top_k(const Eigen::Ref<const RowVec>& probs, const Vocabul
     return out;
 }
 
+std::vector<TensorView> layer_tensor_views(const Trace& attn, const LayerTrace& L) {
+    std::vector<TensorView> out = tensor_views(attn);
+    out.push_back(view_of("resid_pre", "the residual stream entering the block", L.resid_pre));
+    out.push_back(view_of("resid_mid", "pre-LN: resid_pre + output; post-LN: norm₁(resid_pre + output)", L.resid_mid));
+    out.push_back(view_of("resid_post", "pre-LN: resid_mid + MLP(norm₂(resid_mid)); post-LN: norm₂(resid_mid + MLP(resid_mid))",
+                          L.resid_post));
+    if (L.mlp_hidden.size() > 0) out.push_back(view_of("mlp_hidden", "the MLP's activations after its nonlinearity", L.mlp_hidden));
+    return out;
+}
+
 namespace {
 
 // norm_f and the unembedding: the logits of a residual stream [n, d] -> [n, V].

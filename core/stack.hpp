@@ -219,6 +219,11 @@ Trace layer_attention(const Inputs& inputs, const StackWeights& w, const StackTr
 
 std::vector<TopToken> top_k(const Eigen::Ref<const RowVec>& probs, const Vocabulary& vocab, int k);
 
+// One block's tensors as trace.json version 2 lists them under "layers": tensor_views(attn) (version
+// 1's names, `attn` being that layer's full attention trace), then resid_pre, resid_mid, resid_post
+// [n, d] and, with an MLP, mlp_hidden [n, f] from `layer`. The views read both, which must outlive them.
+std::vector<TensorView> layer_tensor_views(const Trace& attn, const LayerTrace& layer);
+
 // ---- [SECTION] logit lens and head detectors -----------------------------------------------------
 
 // The final norm and unembedding applied to the stream after layer ℓ (Nostalgebraist 2020).

@@ -88,11 +88,6 @@ void require_finite(const Trace& t) {
 
 namespace {
 
-TensorView flat(std::string name, std::string equation, const MatRM& m) {
-    return {std::move(name), std::move(equation), {static_cast<int>(m.rows()), static_cast<int>(m.cols())},
-            [&m](const ChunkSink& sink) { sink(m.data(), static_cast<std::size_t>(m.size())); }};
-}
-
 TensorView stacked(std::string name, std::string equation, const Stack& s) {
     std::vector<int> shape = {static_cast<int>(s.size()), 0, 0};
     if (!s.empty()) {
@@ -151,17 +146,17 @@ std::vector<TensorView> tensor_views(const Trace& t) {
                                                                     : "PE = 0 (no additive position)";
     const std::string kv_src = c.cross() ? "X_in_source" : "X_in";
     std::vector<TensorView> out;
-    out.push_back(flat("X", "X = Embed(tokens)", t.X));
-    out.push_back(flat("PE", pe_eq, t.PE));
-    out.push_back(flat("X_in", "X_in = X + PE", t.X_in));
+    out.push_back(view_of("X", "X = Embed(tokens)", t.X));
+    out.push_back(view_of("PE", pe_eq, t.PE));
+    out.push_back(view_of("X_in", "X_in = X + PE", t.X_in));
     if (c.cross()) {
-        out.push_back(flat("X_source", "X_source = Embed(source tokens)", t.X_source));
-        out.push_back(flat("X_in_source", "X_in_source = X_source + PE", t.X_in_source));
+        out.push_back(view_of("X_source", "X_source = Embed(source tokens)", t.X_source));
+        out.push_back(view_of("X_in_source", "X_in_source = X_source + PE", t.X_in_source));
     }
-    out.push_back(flat("W_Q", "W_Q ∈ ℝ^(d_model × h·d_k), seeded", t.W_Q));
-    out.push_back(flat("W_K", "W_K ∈ ℝ^(d_model × kv·d_k), seeded", t.W_K));
-    out.push_back(flat("W_V", "W_V ∈ ℝ^(d_model × kv·d_v), seeded", t.W_V));
-    out.push_back(flat("W_O", "W_O ∈ ℝ^(h·d_v × d_model), seeded", t.W_O));
+    out.push_back(view_of("W_Q", "W_Q ∈ ℝ^(d_model × h·d_k), seeded", t.W_Q));
+    out.push_back(view_of("W_K", "W_K ∈ ℝ^(d_model × kv·d_k), seeded", t.W_K));
+    out.push_back(view_of("W_V", "W_V ∈ ℝ^(d_model × kv·d_v), seeded", t.W_V));
+    out.push_back(view_of("W_O", "W_O ∈ ℝ^(h·d_v × d_model), seeded", t.W_O));
     out.push_back(stacked("Q_proj", "Q_proj = X_in·W_Q, split into heads", t.Q_proj));
     out.push_back(stacked("K_proj", "K_proj = " + kv_src + "·W_K, split into K/V heads", t.K_proj));
     out.push_back(stacked("Q", rope ? "Q = RoPE(Q_proj)" : "Q = Q_proj", t.Q));
@@ -172,7 +167,7 @@ std::vector<TensorView> tensor_views(const Trace& t) {
     out.push_back(computed("scores_scaled", "S" + scale_text(c), c.n_heads, t.n, t.m, [&t](int a, int r0, MatRM& b) {
         b = t.scores[static_cast<std::size_t>(a)].middleRows(r0, b.rows()) * t.multiplier;
     }));
-    out.push_back(flat("mask", "mask(i,j) = 1 if query i may see key j, else 0", t.mask));
+    out.push_back(view_of("mask", "mask(i,j) = 1 if query i may see key j, else 0", t.mask));
     out.push_back(computed("additive_mask", "M(i,j) = 0 if visible, −∞ if masked", 0, t.n, t.m, [&t](int, int r0, MatRM& b) {
         for (Eigen::Index i = 0; i < b.rows(); ++i)
             for (Eigen::Index j = 0; j < b.cols(); ++j) b(i, j) = t.mask(r0 + i, j) > 0.5f ? 0.0f : kNegInf;
@@ -189,8 +184,8 @@ std::vector<TensorView> tensor_views(const Trace& t) {
                            }));
     out.push_back(stacked("weights", "A = softmax(Z) row-wise", t.weights));
     out.push_back(stacked("head_outputs", "H = A·V", t.head_outputs));
-    out.push_back(flat("concat", "concat = [H_0 | H_1 | … ]", t.concat));
-    out.push_back(flat("output", "O = concat·W_O", t.output));
+    out.push_back(view_of("concat", "concat = [H_0 | H_1 | … ]", t.concat));
+    out.push_back(view_of("output", "O = concat·W_O", t.output));
     return out;
 }
 
@@ -203,6 +198,11 @@ std::vector<NamedTensor> named_tensors(const Trace& t) {
         out.push_back(std::move(nt));
     }
     return out;
+}
+
+TensorView view_of(std::string name, std::string equation, const MatRM& m) {
+    return {std::move(name), std::move(equation), {static_cast<int>(m.rows()), static_cast<int>(m.cols())},
+            [&m](const ChunkSink& sink) { sink(m.data(), static_cast<std::size_t>(m.size())); }};
 }
 
 TensorView view_of(const NamedTensor& t) {

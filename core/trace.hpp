@@ -100,6 +100,8 @@ std::vector<TensorView> tensor_views(const Trace& trace);
 
 // A view of a tensor already in memory, which must outlive it.
 TensorView view_of(const NamedTensor& tensor);
+// A view of a matrix [rows, cols] under `name`; the matrix must outlive it.
+TensorView view_of(std::string name, std::string equation, const MatRM& m);
 
 inline constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 

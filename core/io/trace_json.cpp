@@ -90,82 +90,153 @@ std::string head_json(const Trace& t) {
     return out;
 }
 
+// Diagnostics and the extra sections; the document is still open after them.
 std::string tail_json(const Trace& t, const json& extra) {
     std::string out = ",\"diagnostics\":" + diagnostics_json(t).dump();
     for (const auto& item : extra.items()) out += "," + json(item.key()).dump() + ":" + item.value().dump();
-    out += "}\n";
     return out;
 }
+constexpr std::string_view kDocumentClose = "}\n";
 
 // `"NAME":{"shape":[...],"data":[` and its closing `]}`.
 std::string tensor_open(const TensorView& v) { return json(v.name).dump() + ":{\"shape\":" + json(v.shape).dump() + ",\"data\":["; }
 constexpr std::string_view kTensorClose = "]}";
 
-}  // namespace
+// Version 2's streamed parts around their data.
+std::string logits_open(const TensorView& v) {
+    return ",\"logits\":{\"kind\":\"full\",\"shape\":" + json(v.shape).dump() + ",\"data\":[";
+}
+constexpr std::string_view kLayersOpen = ",\"layers\":[";
+std::string layer_open(int layer) { return "{\"layer\":" + std::to_string(layer) + ",\"tensors\":{"; }
+constexpr std::string_view kLayerClose = "}}";
 
-void write_trace_json(std::ostream& out, const Trace& t, const json& extra) {
-    std::string buf = head_json(t) + ",\"tensors\":{";
-    const auto flush = [&] {
-        out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
-        buf.clear();
-    };
-    bool first_tensor = true;
-    for (const TensorView& v : tensor_views(t)) {
-        if (!first_tensor) buf += ',';
-        first_tensor = false;
-        buf += tensor_open(v);
+// Characters of the data of `v` as written: numbers ("null" for −∞) and the commas between them.
+std::uint64_t data_chars(const TensorView& v) {
+    const std::size_t k = v.numel();
+    return estimate_number_chars(v, 4) + (k ? k - 1 : 0);
+}
+
+// {NAME:{...},...} without its braces.
+std::uint64_t tensors_chars(const std::vector<TensorView>& views) {
+    std::uint64_t bytes = views.empty() ? 0 : views.size() - 1;  // commas between tensors
+    for (const TensorView& v : views) bytes += tensor_open(v).size() + kTensorClose.size() + data_chars(v);
+    return bytes;
+}
+
+// Appends text to a buffer and hands it to the stream every 64 KiB.
+class JsonStream {
+public:
+    explicit JsonStream(std::ostream& out) : out_(out) {}
+    void text(std::string_view s) {
+        buf_ += s;
+        if (buf_.size() >= kFlushBytes) flush();
+    }
+    void data(const TensorView& v) {
         bool first = true;
         v.for_each_chunk([&](const float* p, std::size_t k) {
             for (std::size_t i = 0; i < k; ++i) {
-                if (!first) buf += ',';
+                if (!first) buf_ += ',';
                 first = false;
-                append_number(buf, p[i]);
-                if (buf.size() >= kFlushBytes) flush();
+                append_number(buf_, p[i]);
+                if (buf_.size() >= kFlushBytes) flush();
             }
         });
-        buf += kTensorClose;
     }
-    buf += "}" + tail_json(t, extra);
-    flush();
+    void tensors(const std::vector<TensorView>& views) {
+        bool first = true;
+        for (const TensorView& v : views) {
+            if (!first) text(",");
+            first = false;
+            text(tensor_open(v));
+            data(v);
+            text(kTensorClose);
+        }
+    }
+    void flush() {
+        out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+        buf_.clear();
+    }
+
+private:
+    std::ostream& out_;
+    std::string buf_;
+};
+
+void check_stack(const json& extra, const StackTensors* stack) {
+    ATTNVIZ_ASSERT(!stack || !stack->logits || !extra.contains("logits"));  // one "logits" key
 }
 
-std::string trace_to_json(const Trace& t, const json& extra) {
+}  // namespace
+
+std::string layer_tensor_name(int layer, const std::string& name) { return "layers." + std::to_string(layer) + "." + name; }
+
+void write_trace_json(std::ostream& out, const Trace& t, const json& extra, const StackTensors* stack) {
+    check_stack(extra, stack);
+    JsonStream js(out);
+    js.text(head_json(t) + ",\"tensors\":{");
+    js.tensors(tensor_views(t));
+    js.text("}" + tail_json(t, extra));
+    if (stack && stack->logits) {
+        js.text(logits_open(*stack->logits));
+        js.data(*stack->logits);
+        js.text(kTensorClose);
+    }
+    if (stack) {
+        js.text(kLayersOpen);
+        for (std::size_t k = 0; k < stack->layers.size(); ++k) {
+            if (k) js.text(",");
+            js.text(layer_open(stack->layers[k]));
+            stack->visit_layer(stack->layers[k], true, [&](const std::vector<TensorView>& views) { js.tensors(views); });
+            js.text(kLayerClose);
+        }
+        js.text("]");
+    }
+    js.text(kDocumentClose);
+    js.flush();
+}
+
+std::string trace_to_json(const Trace& t, const json& extra, const StackTensors* stack) {
     std::ostringstream out;
-    write_trace_json(out, t, extra);
+    write_trace_json(out, t, extra, stack);
     return std::move(out).str();
 }
 
-std::string trace_summary_json(const Trace& t, const std::string& tensors_file, const json& extra) {
-    return head_json(t) + ",\"tensors_file\":" + json(tensors_file).dump() + tail_json(t, extra);
+std::string trace_summary_json(const Trace& t, const std::string& tensors_file, const json& extra,
+                               const StackTensors* stack) {
+    check_stack(extra, stack);
+    std::string out = head_json(t) + ",\"tensors_file\":" + json(tensors_file).dump() + tail_json(t, extra);
+    if (stack && stack->logits) {
+        out += ",\"logits\":" +
+               json{{"kind", "full"}, {"shape", stack->logits->shape}, {"tensor", kStackLogitsTensor}}.dump();
+    }
+    if (stack) {
+        json layers = json::array();
+        for (int l : stack->layers) layers.push_back({{"layer", l}, {"tensors_prefix", layer_tensor_name(l, "")}});
+        out += ",\"layers\":" + layers.dump();
+    }
+    return out += kDocumentClose;
 }
 
-std::uint64_t estimate_trace_json_bytes(const Trace& t, const json& extra) {
-    std::uint64_t bytes = head_json(t).size() + std::string_view(",\"tensors\":{}").size() + tail_json(t, extra).size();
-    const std::vector<TensorView> views = tensor_views(t);
-    bytes += views.empty() ? 0 : views.size() - 1;  // commas between tensors
-    for (const TensorView& v : views) {
-        bytes += tensor_open(v).size() + kTensorClose.size();
-        const std::size_t k = v.numel();
-        bytes += estimate_number_chars(v, 4) + (k ? k - 1 : 0);  // "null" for −∞; commas between values
+std::uint64_t estimate_trace_json_bytes(const Trace& t, const json& extra, const StackTensors* stack) {
+    std::uint64_t bytes = head_json(t).size() + std::string_view(",\"tensors\":{}").size() + tail_json(t, extra).size() +
+                          kDocumentClose.size() + tensors_chars(tensor_views(t));
+    if (stack && stack->logits) bytes += logits_open(*stack->logits).size() + data_chars(*stack->logits) + kTensorClose.size();
+    if (stack) {
+        bytes += kLayersOpen.size() + 1 + (stack->layers.empty() ? 0 : stack->layers.size() - 1);  // "]" and commas
+        for (int l : stack->layers) {
+            bytes += layer_open(l).size() + kLayerClose.size();
+            stack->visit_layer(l, false, [&](const std::vector<TensorView>& views) { bytes += tensors_chars(views); });
+        }
     }
     return bytes;
 }
 
 namespace {
 
-LoadedTrace parse_trace(const std::string& text) {
-    const json j = parse_json_limited(text);
-    if (!j.is_object() || j.value("format", "") != "attnviz-trace") {
-        throw std::runtime_error("not an attnviz trace (\"format\" must be \"attnviz-trace\")");
-    }
-    if (j.value("version", 0) != kTraceVersion) {
-        throw std::runtime_error("unsupported trace version " + describe(j.value("version", json())));
-    }
-    LoadedTrace lt;
-    lt.config = j.at("config");
-    lt.tokens = j.at("tokens").get<std::vector<std::string>>();
-    if (j.contains("source_tokens")) lt.source_tokens = j["source_tokens"].get<std::vector<std::string>>();
-    for (const auto& item : j.at("tensors").items()) {
+// {NAME: {"shape", "data"}}; `where` prefixes the name in messages ("tensors.").
+std::map<std::string, NamedTensor> read_tensors(const json& tensors, const std::string& where) {
+    std::map<std::string, NamedTensor> out;
+    for (const auto& item : tensors.items()) {
         NamedTensor nt;
         nt.name = item.key();
         nt.shape = item.value().at("shape").get<std::vector<int>>();
@@ -173,16 +244,44 @@ LoadedTrace parse_trace(const std::string& text) {
         for (int s : nt.shape) expected *= static_cast<std::size_t>(s);
         const json& data = item.value().at("data");
         if (!data.is_array() || data.size() != expected) {
-            throw std::runtime_error("tensors." + nt.name + ": data has " + std::to_string(data.size()) +
+            throw std::runtime_error(where + nt.name + ": data has " + std::to_string(data.size()) +
                                      " values, shape needs " + std::to_string(expected));
         }
         nt.data.reserve(expected);
         for (const json& v : data) nt.data.push_back(v.is_null() ? kNegInf : v.get<float>());
-        lt.tensors.emplace(nt.name, std::move(nt));
+        out.emplace(nt.name, std::move(nt));
+    }
+    return out;
+}
+
+LoadedTrace parse_trace(const std::string& text) {
+    const json j = parse_json_limited(text);
+    if (!j.is_object() || j.value("format", "") != "attnviz-trace") {
+        throw std::runtime_error("not an attnviz trace (\"format\" must be \"attnviz-trace\")");
+    }
+    const json version = j.value("version", json());
+    if (version != 1 && version != 2) throw std::runtime_error("unsupported trace version " + describe(version));
+    LoadedTrace lt;
+    lt.version = version.get<int>();
+    lt.config = j.at("config");
+    lt.tokens = j.at("tokens").get<std::vector<std::string>>();
+    if (j.contains("source_tokens")) lt.source_tokens = j["source_tokens"].get<std::vector<std::string>>();
+    lt.tensors = read_tensors(j.at("tensors"), "tensors.");
+    // A summary's "layers" name their tensors' prefix in the binary file: they stay in `extra`.
+    const bool layers_inline = lt.version >= 2 && j.contains("layers") && j["layers"].is_array() &&
+                               std::all_of(j["layers"].begin(), j["layers"].end(),
+                                           [](const json& l) { return l.is_object() && l.contains("tensors"); });
+    if (layers_inline) {
+        for (const json& l : j["layers"]) {
+            LoadedLayer ll;
+            ll.layer = l.at("layer").get<int>();
+            ll.tensors = read_tensors(l.at("tensors"), "layers[" + std::to_string(ll.layer) + "].tensors.");
+            lt.layers.push_back(std::move(ll));
+        }
     }
     for (const auto& item : j.items()) {
         if (item.key() != "format" && item.key() != "version" && item.key() != "config" && item.key() != "tokens" &&
-            item.key() != "source_tokens" && item.key() != "tensors") {
+            item.key() != "source_tokens" && item.key() != "tensors" && !(layers_inline && item.key() == "layers")) {
             lt.extra[item.key()] = item.value();
         }
     }

@@ -78,6 +78,20 @@ bool no_staging_left(const fs::path& dir) {
 
 const std::string kPngMagic("\x89PNG\r\n\x1a\n", 8);
 
+// Version 2 starts with version 1's document byte for byte, up to and with "diagnostics" (only the
+// version number says 2); the stack's sections follow. `v1` is trace_to_json or trace_summary_json
+// of layer 0's trace.
+void expect_version1_document_first(const std::string& text, std::string v1) {
+    ASSERT_EQ(v1.substr(v1.size() - 2), "}\n");
+    v1.resize(v1.size() - 2);
+    EXPECT_TRUE(text.compare(0, v1.size(), v1) == 0) << "the version-1 part differs";
+    EXPECT_EQ(text.substr(v1.size(), 2), ",\"");
+    const json j = json::parse(text);
+    EXPECT_EQ(j["version"], 2);
+    for (const char* key : {"stack", "vocab_size", "next_token", "logits", "logit_lens", "head_scores", "layers"})
+        EXPECT_TRUE(j.contains(key)) << key;
+}
+
 TEST(ExportCli, DefaultExportWritesTraceJsonAndTwoPngsPerHead) {
     TempDir dir;
     const fs::path out = dir / "out";
@@ -94,7 +108,7 @@ TEST(ExportCli, DefaultExportWritesTraceJsonAndTwoPngsPerHead) {
     Config c;
     c.text = "the cat sat on the mat";
     const Trace t = run(c);
-    EXPECT_EQ(read_file(out / "trace.json"), trace_to_json(t));
+    expect_version1_document_first(read_file(out / "trace.json"), trace_to_json(t));
     for (int a = 0; a < 4; ++a) {
         SCOPED_TRACE(a);
         const std::string w = read_file(out / ("weights_head" + std::to_string(a) + ".png"));
@@ -126,7 +140,7 @@ TEST(ExportCli, EveryFlagIsAcceptedAndReflectedInTraceJson) {
     ASSERT_EQ(r.code, 0) << r.err;
     const std::string text = read_file(dir / "self" / "trace.json");
     // Identical to the library's trace for self_config(): every flag landed in its field.
-    EXPECT_EQ(text, trace_to_json(run(test::self_config())));
+    expect_version1_document_first(text, trace_to_json(run(test::self_config())));
     const json c = json::parse(text)["config"];
     EXPECT_EQ(c, json::parse(R"({"text":"the cat <pad> sat on the mat","tokenize":"word","d_model":32,"n_heads":8,
         "n_kv_heads":2,"d_k":6,"d_v":10,"seed":7,"positional":"rope","rope_base":500.0,"rope_style":"half",
@@ -139,7 +153,7 @@ TEST(ExportCli, SourceAndCharFlagsAreReflectedInTraceJson) {
     const test::CliRun r = run_cli("export " + kCrossFlags + out_flag(dir / "cross"));
     ASSERT_EQ(r.code, 0) << r.err;
     const std::string text = read_file(dir / "cross" / "trace.json");
-    EXPECT_EQ(text, trace_to_json(run(test::cross_config())));
+    expect_version1_document_first(text, trace_to_json(run(test::cross_config())));
     const json j = json::parse(text);
     EXPECT_EQ(j["config"], json::parse(R"({"text":"sat","tokenize":"char","d_model":24,"n_heads":6,"n_kv_heads":3,
         "d_k":4,"d_v":2,"seed":18446744073709551615,"positional":"learned","rope_base":12345.5,"rope_style":"half",
@@ -339,7 +353,7 @@ TEST(ExportCli, ExportOverAnEarlierExportReplacesItWhole) {
     c.text = "a b";
     c.n_heads = 1;
     c.d_model = 4;
-    EXPECT_EQ(read_file(out / "trace.json"), trace_to_json(run(c)));
+    expect_version1_document_first(read_file(out / "trace.json"), trace_to_json(run(c)));
     // The CSV files and heads 1 to 3 of the first export are gone: the folder never mixes two exports.
     EXPECT_EQ(entries(out), (std::vector<std::string>{"scores_head0.png", "trace.json", "weights_head0.png"}));
     EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"out"}));
@@ -497,22 +511,26 @@ TEST(ExportCli, SafetensorsHoldsEveryTensorOfTraceJsonBitForBit) {
         expected.push_back("trace.json");
         expected.push_back("trace.safetensors");
         EXPECT_EQ(entries(out), sorted(expected));
-        EXPECT_EQ(read_file(out / "trace.json"), trace_summary_json(t, "trace.safetensors"));
+        expect_version1_document_first(read_file(out / "trace.json"), trace_summary_json(t, "trace.safetensors"));
         const SafetensorsFile f = open_safetensors(out / "trace.safetensors");
-        EXPECT_EQ(f.metadata(), (std::map<std::string, std::string>{{"format", "attnviz-trace"}, {"version", "1"}}));
+        EXPECT_EQ(f.metadata(), (std::map<std::string, std::string>{{"format", "attnviz-trace"}, {"version", "2"}}));
+        // Layer 0's attention at the top level, then again as layers.0.NAME with the residual stream.
         const std::vector<NamedTensor> all = named_tensors(t);
-        ASSERT_EQ(f.tensors().size(), all.size());
-        for (std::size_t k = 0; k < all.size(); ++k) {
-            const NamedTensor& nt = all[k];
-            SCOPED_TRACE(nt.name);
-            const TensorInfo& info = f.at(nt.name);
-            EXPECT_EQ(f.tensors()[k].name, nt.name);  // laid out in pipeline order
+        ASSERT_EQ(f.tensors().size(), 2 * all.size() + 3);
+        for (std::size_t k = 0; k < 2 * all.size(); ++k) {
+            const NamedTensor& nt = all[k % all.size()];
+            const std::string name = k < all.size() ? nt.name : "layers.0." + nt.name;
+            SCOPED_TRACE(name);
+            const TensorInfo& info = f.at(name);
+            EXPECT_EQ(f.tensors()[k].name, name);  // laid out in pipeline order
             EXPECT_EQ(info.dtype, Dtype::F32);
             EXPECT_EQ(info.shape, std::vector<std::int64_t>(nt.shape.begin(), nt.shape.end()));
             const std::vector<float> back = f.to_float(info);
             ASSERT_EQ(back.size(), nt.data.size());
             EXPECT_EQ(std::memcmp(back.data(), nt.data.data(), back.size() * sizeof(float)), 0);  // −∞ stays −∞
         }
+        for (const char* name : {"layers.0.resid_pre", "layers.0.resid_mid", "layers.0.resid_post"})
+            EXPECT_EQ(f.at(name).shape, (std::vector<std::int64_t>{t.n, t.config.d_model})) << name;
     }
 }
 
@@ -538,12 +556,13 @@ TEST(ExportCli, SafetensorsKeepsDecodeAndTilesInTraceJson) {
 
 TEST(ExportCli, AnExportAboveMaxOutputIsRefusedNamingTheEstimateAndTheLimit) {
     TempDir dir;
-    Config c;
-    c.text = "the cat sat on the mat";
-    const Trace t = run(c);
-    const std::uint64_t json_bytes = trace_to_json(t).size();  // small: the estimate is exact
-    EXPECT_EQ(estimate_export_bytes(t, ExportFormat::Json, json::object()), json_bytes);
-    const std::uint64_t st_bytes = estimate_export_bytes(t, ExportFormat::Safetensors, json::object());
+    // Small: the estimate is exact, so it is the size of what an export writes.
+    ASSERT_EQ(run_cli("export --text 'the cat sat on the mat' --no-heatmaps" + out_flag(dir / "j")).code, 0);
+    ASSERT_EQ(run_cli("export --text 'the cat sat on the mat' --no-heatmaps --format safetensors" + out_flag(dir / "s")).code, 0);
+    const std::uint64_t json_bytes = fs::file_size(dir / "j" / "trace.json");
+    const std::uint64_t st_bytes = fs::file_size(dir / "s" / "trace.json") + fs::file_size(dir / "s" / "trace.safetensors");
+    fs::remove_all(dir / "j");
+    fs::remove_all(dir / "s");
     const test::CliRun r = run_cli("export --text 'the cat sat on the mat' --max-output 1K" + out_flag(dir / "new"));
     EXPECT_EQ(r.code, kExitBadInput);
     EXPECT_EQ(r.out, "");
@@ -567,11 +586,8 @@ TEST(ExportCli, ALargeExportStatesItsSizeAndReportsProgressOnStderr) {
     const fs::path out = dir / "big";
     const test::CliRun r = run_cli("export --text 'a b' --d-model 2304 --format safetensors" + out_flag(out));
     ASSERT_EQ(r.code, 0) << r.err;
-    Config c;
-    c.text = "a b";
-    c.d_model = 2304;
-    const std::uint64_t bytes = estimate_export_bytes(run(c), ExportFormat::Safetensors, json::object());
-    EXPECT_EQ(bytes, fs::file_size(out / "trace.safetensors") + fs::file_size(out / "trace.json"));
+    // Safetensors' estimate is exact: the size stated is the size written.
+    const std::uint64_t bytes = fs::file_size(out / "trace.safetensors") + fs::file_size(out / "trace.json");
     const std::string first = "attnviz export: writing about " + format_bytes(bytes) + " to " + out.string() + "\n";
     ASSERT_EQ(r.err.substr(0, first.size()), first) << r.err;
     // Then one line per 10% (stderr is not a terminal here), the last below 100%.

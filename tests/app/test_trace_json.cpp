@@ -143,7 +143,7 @@ TEST(TraceJson, TopLevelKeysInSchemaOrder) {
     EXPECT_EQ(keys_of(self),
               (std::vector<std::string>{"format", "version", "config", "tokens", "tensors", "diagnostics"}));
     EXPECT_EQ(self["format"], "attnviz-trace");
-    EXPECT_EQ(self["version"], 1);
+    EXPECT_EQ(self["version"], 2);
     EXPECT_EQ(keys_of(self["config"]),
               (std::vector<std::string>{"text", "tokenize", "d_model", "n_heads", "n_kv_heads", "d_k", "d_v", "seed",
                                         "positional", "rope_base", "rope_style", "scale", "temperature", "causal",
@@ -334,7 +334,8 @@ TEST(TraceJson, MalformedInputIsRefusedWithTheReason) {
     EXPECT_EQ(load_error("{").rfind("not valid JSON: ", 0), 0u) << load_error("{");
     EXPECT_EQ(load_error(R"({"format":"other"})"), "not an attnviz trace (\"format\" must be \"attnviz-trace\")");
     EXPECT_EQ(load_error("[1, 2]"), "not an attnviz trace (\"format\" must be \"attnviz-trace\")");
-    EXPECT_EQ(load_error(R"({"format":"attnviz-trace","version":2})"), "unsupported trace version 2");
+    EXPECT_EQ(load_error(R"({"format":"attnviz-trace","version":3})"), "unsupported trace version 3");
+    EXPECT_EQ(load_error(R"({"format":"attnviz-trace","version":0})"), "unsupported trace version 0");
     EXPECT_EQ(load_error(R"({"format":"attnviz-trace"})"), "unsupported trace version null");
     EXPECT_EQ(load_error(head + R"("config":{},"tokens":[],"tensors":{"X":{"shape":[2,3],"data":[1,2,3]}}})"),
               "tensors.X: data has 3 values, shape needs 6");
@@ -385,7 +386,7 @@ TEST(TraceJson, StreamedBytesEqualTheInMemoryWriter) {
         const Trace t = run(c);
         SCOPED_TRACE(t.n);
         const std::string text = trace_to_json(t, json{{"tiles", {{"block_q", 2}}}});
-        std::string head = "{\"format\":\"attnviz-trace\",\"version\":1,\"config\":" + config_to_json(t.config).dump() +
+        std::string head = "{\"format\":\"attnviz-trace\",\"version\":2,\"config\":" + config_to_json(t.config).dump() +
                            ",\"tokens\":" + json(t.tokens).dump();
         if (t.config.cross()) head += ",\"source_tokens\":" + json(t.source_tokens).dump();
         const std::string tensors = tensors_the_old_way(t);
