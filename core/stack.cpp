@@ -263,9 +263,10 @@ MatRM softmax_rows(const Eigen::Ref<const MatRM>& z) {
     MatRM p(z.rows(), z.cols());  // p: [n, V]
     for (Eigen::Index i = 0; i < z.rows(); ++i) {
         const float mx = z.row(i).maxCoeff();  // subtracted only for numerical stability
-        double sum = 0.0;
-        for (Eigen::Index j = 0; j < z.cols(); ++j) sum += std::exp(static_cast<double>(z(i, j) - mx));
-        for (Eigen::Index j = 0; j < z.cols(); ++j) p(i, j) = static_cast<float>(std::exp(static_cast<double>(z(i, j) - mx)) / sum);
+        // Each exp once, vectorised in float as the attention softmax does; summed in double.
+        p.row(i) = (z.row(i).array() - mx).exp().matrix();
+        const double sum = p.row(i).cast<double>().sum();
+        p.row(i) *= static_cast<float>(1.0 / sum);
     }
     return p;
 }
@@ -450,7 +451,10 @@ StackTrace run_stack(const Inputs& in, const StackArch& arch, const StackWeights
 std::vector<std::vector<LensCell>> logit_lens(const StackTrace& t, const StackWeights& w, const Vocabulary& vocab) {
     std::vector<std::vector<LensCell>> out(t.layers.size());
     for (std::size_t l = 0; l < t.layers.size(); ++l) {
-        const MatRM p = softmax_rows(unembed(t.arch, w, t.layers[l].resid_post, nullptr));  // [n, V]
+        // The last layer's lens is the model's own prediction: its probabilities are already here.
+        const bool last = l + 1 == t.layers.size();
+        const MatRM computed = last ? MatRM() : softmax_rows(unembed(t.arch, w, t.layers[l].resid_post, nullptr));
+        const MatRM& p = last ? t.probs : computed;  // [n, V]
         out[l].resize(static_cast<std::size_t>(p.rows()));
         for (Eigen::Index i = 0; i < p.rows(); ++i) {
             LensCell& cell = out[l][static_cast<std::size_t>(i)];

@@ -56,7 +56,8 @@ void draw_grid(UiContext& ctx, float width) {
     const int L = static_cast<int>(t.layers.size());
     const int H = L ? static_cast<int>(t.layers.front().thumbs.size()) : 0;
     const float label_w = 34.0f, mlp_w = 40.0f;
-    const float side = std::clamp((width - label_w - mlp_w) / std::max(1, H) - 6.0f, 22.0f, 120.0f);
+    const float room = width - label_w - 8.0f - (t.arch.mlp != MlpKind::None ? mlp_w + 24.0f : 16.0f);
+    const float side = std::clamp(room / static_cast<float>(std::max(1, H)) - 6.0f, 22.0f, 120.0f);
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const int det = ctx.model.detector;
     ImGui::Dummy(ImVec2(label_w, 0));

@@ -269,10 +269,10 @@ TEST(Session, BadViewStageHeadOrQueryIsRefusedNamingFileFieldAndRule) {
 
 TEST(Session, EveryExampleLoadsWithItsTitleDescriptionAndView) {
     const std::vector<ExampleSession> examples = list_example_sessions(runtime_root() / "assets" / "examples");
-    ASSERT_EQ(examples.size(), 4u);
+    ASSERT_EQ(examples.size(), 6u);
     const char* titles[] = {"Causal mask vs padding", "GQA: query heads share K/V heads", "RoPE: scores depend on the offset",
-                            "Designed heads"};
-    const View views_shown[] = {View::Pipeline, View::Heads, View::Positional, View::Heads};
+                            "Designed heads", "An induction head, by hand", "A whole pre-LN Transformer"};
+    const View views_shown[] = {View::Pipeline, View::Heads, View::Positional, View::Heads, View::Model, View::Block};
     for (std::size_t k = 0; k < examples.size(); ++k) {
         const ExampleSession& e = examples[k];
         SCOPED_TRACE(e.path.string());
