@@ -40,6 +40,13 @@ Inputs prepare(const Config& user) {
 
 namespace {
 
+// x·W + b.   [rows, cols of W]
+MatRM project(const MatRM& x, const MatRM& W, const RowVec& b) {
+    MatRM y = x * W;
+    if (b.size()) y.rowwise() += b;
+    return y;
+}
+
 // Splits [rows, heads·width] into heads × [rows, width], then applies RoPE when asked.
 void split_heads(const MatRM& all, int heads, int width, const Config& c, Stack& proj, Stack* rotated) {
     proj.resize(static_cast<std::size_t>(heads));
@@ -95,11 +102,15 @@ void forward_into(const Inputs& in, const Weights& w, Trace& t) {
     t.W_K = w.W_K;
     t.W_V = w.W_V;
     t.W_O = w.W_O;
+    t.b_Q = w.b_Q;
+    t.b_K = w.b_K;
+    t.b_V = w.b_V;
+    t.b_O = w.b_O;
 
-    // 2. Projections, split into heads; RoPE rotates q and k (never v).
-    split_heads(t.X_in * w.W_Q, h, c.d_k, c, t.Q_proj, &t.Q);     // Q: [h][n, d_k]
-    split_heads(kv_input * w.W_K, kv, c.d_k, c, t.K_proj, &t.K);  // K: [kv][m, d_k]
-    split_heads(kv_input * w.W_V, kv, c.d_v, c, t.V, nullptr);    // V: [kv][m, d_v]
+    // 2. Projections (plus their biases), split into heads; RoPE rotates q and k (never v).
+    split_heads(project(t.X_in, w.W_Q, w.b_Q), h, c.d_k, c, t.Q_proj, &t.Q);     // Q: [h][n, d_k]
+    split_heads(project(kv_input, w.W_K, w.b_K), kv, c.d_k, c, t.K_proj, &t.K);  // K: [kv][m, d_k]
+    split_heads(project(kv_input, w.W_V, w.b_V), kv, c.d_v, c, t.V, nullptr);    // V: [kv][m, d_v]
 
     // 3. Mask shared by every head.   mask: [n, m]
     const MaskSpec spec{c.causal, c.window, c.padding};
@@ -172,6 +183,7 @@ void forward_into(const Inputs& in, const Weights& w, Trace& t) {
 
     // 5. Output projection.   O: [n, d]
     t.output.noalias() = t.concat * w.W_O;
+    if (w.b_O.size()) t.output.rowwise() += w.b_O;
 }
 
 Trace run(const Config& config) {

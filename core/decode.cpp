@@ -97,9 +97,14 @@ const DecodeStep& Decoder::step() {
 
     // 2. Project only the new token; RoPE rotates it at its absolute position t.
     const auto x = X_in_.row(t);                                      // [1, d]
-    const MatRM q_all = x * weights_.W_Q;                             // [1, h·d_k]
-    const MatRM k_all = x * weights_.W_K;                             // [1, kv·d_k]
-    const MatRM v_all = x * weights_.W_V;                             // [1, kv·d_v]
+    const auto project = [&](const MatRM& W, const RowVec& b) {
+        MatRM y = x * W;
+        if (b.size()) y += b;
+        return y;
+    };
+    const MatRM q_all = project(weights_.W_Q, weights_.b_Q);  // [1, h·d_k]
+    const MatRM k_all = project(weights_.W_K, weights_.b_K);  // [1, kv·d_k]
+    const MatRM v_all = project(weights_.W_V, weights_.b_V);  // [1, kv·d_v]
     auto rotate = [&](const MatRM& row) {
         return c.positional == Positional::Rope ? apply_rope(row, c.rope_base, c.rope_style, t) : row;
     };
@@ -141,6 +146,7 @@ const DecodeStep& Decoder::step() {
         concat.middleCols(a * c.d_v, c.d_v) = s.head_outputs[ua];
     }
     s.output = concat * weights_.W_O;  // [1, d]
+    if (weights_.b_O.size()) s.output += weights_.b_O;
 
     const long long proj = static_cast<long long>(d) * (h * c.d_k + kv * c.d_k + kv * c.d_v);
     const long long out = static_cast<long long>(h) * c.d_v * d;

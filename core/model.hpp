@@ -16,6 +16,8 @@ struct Weights {
     MatRM W_V;         // [d, kv·d_v]
     MatRM W_O;         // [h·d_v, d]
     MatRM learned_pe;  // [L, d]
+    // Projection biases (GPT-2: all four; Qwen2: Q, K, V); empty when the model has none.
+    RowVec b_Q, b_K, b_V, b_O;  // [h·d_k], [kv·d_k], [kv·d_v], [d]
 };
 
 // Entries N(0, stddev²) drawn row-major from one stream `seed` (see stream_seed in core/rng.hpp).

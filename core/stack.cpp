@@ -347,7 +347,9 @@ void ablate_heads(Trace& t, int layer, const std::vector<Ablation>& ablate) {
         t.concat.middleCols(static_cast<Eigen::Index>(a.head) * t.config.d_v, t.config.d_v) = H;
         any = true;
     }
-    if (any) t.output.noalias() = t.concat * t.W_O;  // [n, d]
+    if (!any) return;
+    t.output.noalias() = t.concat * t.W_O;  // [n, d]
+    if (t.b_O.size()) t.output.rowwise() += t.b_O;
 }
 
 const Ablation* mlp_ablation(int layer, const std::vector<Ablation>& ablate) {

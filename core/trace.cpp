@@ -63,6 +63,10 @@ void require_finite(const Trace& t) {
     check("W_K", t.W_K);
     check("W_V", t.W_V);
     check("W_O", t.W_O);
+    check("b_Q", t.b_Q);
+    check("b_K", t.b_K);
+    check("b_V", t.b_V);
+    check("b_O", t.b_O);
     check_stack("Q_proj", t.Q_proj);
     check_stack("Q", t.Q);
     check_stack("K_proj", t.K_proj);
@@ -157,6 +161,14 @@ std::vector<TensorView> tensor_views(const Trace& t) {
     out.push_back(view_of("W_K", "W_K ∈ ℝ^(d_model × kv·d_k), seeded", t.W_K));
     out.push_back(view_of("W_V", "W_V ∈ ℝ^(d_model × kv·d_v), seeded", t.W_V));
     out.push_back(view_of("W_O", "W_O ∈ ℝ^(h·d_v × d_model), seeded", t.W_O));
+    // A model with biases (GPT-2, Qwen2) adds them to the projections; the toy model has none.
+    const auto bias = [&](const char* name, const char* eq, const RowVec& b) {
+        if (b.size()) out.push_back({name, eq, {static_cast<int>(b.size())}, [&b](const ChunkSink& sink) { sink(b.data(), static_cast<std::size_t>(b.size())); }});
+    };
+    bias("b_Q", "Q_proj = X_in·W_Q + b_Q", t.b_Q);
+    bias("b_K", "K_proj = X_in·W_K + b_K", t.b_K);
+    bias("b_V", "V = X_in·W_V + b_V", t.b_V);
+    bias("b_O", "O = concat·W_O + b_O", t.b_O);
     out.push_back(stacked("Q_proj", "Q_proj = X_in·W_Q, split into heads", t.Q_proj));
     out.push_back(stacked("K_proj", "K_proj = " + kv_src + "·W_K, split into K/V heads", t.K_proj));
     out.push_back(stacked("Q", rope ? "Q = RoPE(Q_proj)" : "Q = Q_proj", t.Q));

@@ -34,6 +34,7 @@ struct Trace {
     MatRM X, PE, X_in;                        // [n, d]; X_in = X + PE
     MatRM X_source, PE_source, X_in_source;   // [m, d] when cross-attending, else empty
     MatRM W_Q, W_K, W_V, W_O;                 // [d, h·d_k], [d, kv·d_k], [d, kv·d_v], [h·d_v, d]
+    RowVec b_Q, b_K, b_V, b_O;                // the projections' biases; empty when the model has none
 
     Stack Q_proj, Q;                          // [h][n, d_k]; Q = RoPE(Q_proj) or Q_proj
     Stack K_proj, K;                          // [kv][m, d_k]

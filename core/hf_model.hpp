@@ -1,0 +1,116 @@
+// Hugging Face model folders: config.json, model.safetensors (or shards with
+// model.safetensors.index.json), read into the stack's weights.
+//
+// Key: d = hidden size, h = query heads, kv = K/V heads, dh = head width, f = MLP width, V vocabulary.
+//
+//   gpt2:                 Conv1D weights stored [in, out] (x·W + b as stored); c_attn = [W_Q | W_K | W_V]
+//                         [d, 3d]; learned positions wpe; LayerNorm; gelu_new; tied unembedding.
+//   llama, mistral, qwen2: nn.Linear weights stored [out, in] (transposed here to x·W); RMSNorm;
+//                         RoPE rotate-half with rope_theta; GQA; SwiGLU; Qwen2's Q/K/V biases;
+//                         lm_head unless tie_word_embeddings; Mistral's sliding_window.
+//
+// Every file is untrusted: each field is checked for type and range, each tensor for presence and
+// shape, and a refusal names the file, the field or tensor and the rule.
+//
+// [SECTION] config
+// [SECTION] checkpoint
+// [SECTION] model
+#pragma once
+
+#include "core/io/safetensors.hpp"
+#include "core/stack.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace attnviz {
+
+// ---- [SECTION] config ----------------------------------------------------------------------------
+
+enum class HfFamily { Gpt2, Llama };
+
+struct HfConfig {
+    std::string model_type;          // gpt2 | llama | mistral | qwen2
+    HfFamily family = HfFamily::Gpt2;
+    int layers = 0, d_model = 0, heads = 0, kv_heads = 0, head_dim = 0, d_ff = 0, vocab = 0;
+    int max_positions = 0;           // gpt2: n_positions (wpe rows); llama: max_position_embeddings
+    float norm_eps = 1e-5f;
+    double rope_theta = 10000.0;
+    bool tied = true;
+    bool qkv_bias = false;           // qwen2 (and llama's attention_bias)
+    int sliding_window = 0;          // 0: none
+    MlpKind mlp = MlpKind::GeluTanh;
+    std::string dtype;               // torch_dtype as written, for display
+};
+
+inline constexpr const char* kSupportedModelTypes = "gpt2, llama, mistral, qwen2";
+
+// Parses config.json's text; `file` names it in messages. Throws ConfigError whose field is the
+// config key ("model_type", "rope_scaling", "num_key_value_heads", …).
+HfConfig parse_hf_config(const std::string& text, const std::filesystem::path& file);
+
+// The attention block's configuration for this model: sizes, RoPE or learned positions, causal,
+// the sliding window. Text and tokenizer fields keep their defaults.
+Config block_config(const HfConfig& c);
+StackArch stack_arch(const HfConfig& c);
+
+// Parameters counted from the config (embedding counted once when tied).
+std::uint64_t parameter_count(const HfConfig& c);
+
+// ---- [SECTION] checkpoint ------------------------------------------------------------------------
+
+// The safetensors files of a folder, mapped and validated, and which file holds each tensor.
+struct HfCheckpoint {
+    std::vector<SafetensorsFile> files;
+    std::map<std::string, std::pair<std::size_t, const TensorInfo*>, std::less<>> tensors;  // name → (file, info)
+    std::uint64_t bytes = 0;          // on disk
+    std::string dtype;                // of the floating-point tensors ("BF16", "F32", "mixed")
+    const TensorInfo* find(std::string_view name, const SafetensorsFile** file = nullptr) const;
+};
+
+// model.safetensors, or every shard model.safetensors.index.json's weight_map names (each a
+// plain file name in `dir`, every tensor in the shard the map says). Throws FormatError or
+// ConfigError naming the file and the rule.
+HfCheckpoint open_checkpoint(const std::filesystem::path& dir);
+
+// ---- [SECTION] model -----------------------------------------------------------------------------
+
+struct LoadProgress {
+    // Called after each tensor is converted: bytes converted so far, of `total`.
+    std::function<void(std::uint64_t done, std::uint64_t total)> on_progress;
+    const std::atomic<bool>* cancel = nullptr;  // set: the load stops with LoadCancelled
+};
+
+struct LoadCancelled : std::runtime_error {
+    LoadCancelled() : std::runtime_error("loading cancelled") {}
+};
+
+struct HfModel {
+    std::filesystem::path dir;
+    HfConfig config;
+    Config block;        // block_config(config)
+    StackArch arch;      // stack_arch(config), resolved
+    StackWeights weights;
+    std::uint64_t bytes_on_disk = 0;
+    std::string dtype;
+};
+
+// Float32 bytes the loaded weights take (what loading needs on top of the mapped files).
+std::uint64_t load_bytes_needed(const HfConfig& c);
+
+// config.json + the checkpoint → the stack's weights in float32, x·W layout. Throws ConfigError
+// (config), FormatError (a file, a missing tensor or a wrong shape: the message names the tensor,
+// its shape and the one the config needs), LoadCancelled.
+HfModel load_hf_model(const std::filesystem::path& dir, const LoadProgress& progress = {});
+
+// The model's inputs for token ids: X = the embedding rows, `texts` shown as the tokens. Throws
+// ConfigError("ids", …) for an id outside the vocabulary, an empty or over-long input, or (GPT-2)
+// more tokens than its learned positions.
+Inputs model_inputs(const HfModel& m, const std::vector<int>& ids, const std::vector<std::string>& texts);
+
+}  // namespace attnviz
