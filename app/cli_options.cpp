@@ -76,6 +76,8 @@ void StackFlags::add_to(CLI::App& app) {
     app.add_option("--ablate", ablate, "Knock out heads and MLPs: LAYER.HEAD or LAYER.mlp, e.g. 0.1,1.mlp");
     app.add_option("--ablate-mode", ablate_mode, "zero | mean (replace the output by its mean over positions)")
         ->capture_default_str();
+    app.add_option("--model", model_dir, "A Hugging Face model folder (config.json + *.safetensors): run it instead of the toy model");
+    app.add_option("--ids", ids, "Token ids to run instead of --text, e.g. 15496,995");
 }
 
 void StackFlags::apply_to(ModelSpec& spec) const {
@@ -88,6 +90,16 @@ void StackFlags::apply_to(ModelSpec& spec) const {
     spec.arch = a;
     spec.model = parse_model_preset(model_preset);
     spec.ablate = parse_ablations(ablate, parse_ablation_mode(ablate_mode));
+    spec.ids = parse_index_list("ids", ids);
+    if (model_dir.empty()) {
+        if (!spec.ids.empty()) throw ConfigError("ids", "--ids needs --model: the toy model reads --text");
+        return;
+    }
+    auto m = std::make_shared<HfModel>(load_hf_model(model_dir));
+    if (spec.ids.empty()) {
+        throw ConfigError("ids", m->name() + " is loaded, but running it on --text needs its tokenizer: give token ids with --ids");
+    }
+    spec.pretrained = std::move(m);
 }
 
 }  // namespace attnviz

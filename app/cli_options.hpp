@@ -34,10 +34,13 @@ struct StackFlags {
     std::string model_preset = "none";  // none | induction
     std::string ablate;               // "0.1,1.mlp": layer.head or layer.mlp; empty = none
     std::string ablate_mode = "zero";  // zero | mean
+    std::string model_dir;            // --model: a Hugging Face folder; empty = the toy model
+    std::string ids;                  // --ids 1,2,3: token ids instead of --text
 
     void add_to(CLI::App& app);
-    // Sets spec.arch (d_ff left to core), spec.model and spec.ablate. Throws ConfigError naming the
-    // flag ("mlp=relu must be one of ...", "layers=0 must be between 1 and 48").
+    // Sets spec.arch (d_ff left to core), spec.model and spec.ablate; with --model, loads the
+    // folder into spec.pretrained and spec.ids. Throws ConfigError naming the flag ("mlp=relu must
+    // be one of ...", "layers=0 must be between 1 and 48"), FormatError for a bad model file.
     void apply_to(ModelSpec& spec) const;
 };
 

@@ -133,7 +133,7 @@ void visit_layer(const StackModel& m, const StackTrace& st, int l, bool exact, c
     const LayerTrace& L = st.layers[static_cast<std::size_t>(l)];
     if (L.attn_full) return sink(layer_tensor_views(L.attn, L));
     if (exact) {
-        const Trace attn = layer_attention(m.inputs, m.weights, st, l);
+        const Trace attn = layer_attention(m.inputs, m.weights(), st, l);
         return sink(layer_tensor_views(attn, L));
     }
     std::vector<TensorView> views = layer_tensor_views(L.attn, L);
@@ -153,7 +153,7 @@ std::vector<std::string> export_trace(const ExportRequest& req) {
     if (req.top_k < 1 || req.top_k > kMaxTopK) {
         throw ConfigError("top-k", "top-k=" + std::to_string(req.top_k) + " must be between 1 and " + std::to_string(kMaxTopK));
     }
-    const ModelSpec spec{req.config, req.preset, {}, req.arch, req.model, req.ablate};
+    const ModelSpec spec{req.config, req.preset, {}, req.arch, req.model, req.ablate, req.pretrained, req.ids};
     StackRunOptions options;
     options.attention_budget = req.attention_budget;
     options.keep_layer = 0;
@@ -171,7 +171,7 @@ std::vector<std::string> export_trace(const ExportRequest& req) {
         }
     }
     const Inputs& in = model.inputs;
-    const Weights w = layer_weights(model.weights, 0);
+    const Weights w = layer_weights(model.weights(), 0);
     const Trace& t = run.trace();
     nlohmann::json extra = nlohmann::json::object();
     if (req.preset != Preset::Random) {
@@ -193,16 +193,16 @@ std::vector<std::string> export_trace(const ExportRequest& req) {
     StackTensors stack;
     if (req.format != ExportFormat::Csv) {
         extra["stack"] = stack_arch_to_json(model.arch, spec.model, spec.ablate);
-        extra["vocab_size"] = model.vocab.size();
+        extra["vocab_size"] = model.vocab().size();
         std::vector<std::vector<TopToken>> next(static_cast<std::size_t>(t.n));
-        for (int i = 0; i < t.n; ++i) next[static_cast<std::size_t>(i)] = top_k(st.probs.row(i), model.vocab, req.top_k);
+        for (int i = 0; i < t.n; ++i) next[static_cast<std::size_t>(i)] = top_k(st.probs.row(i), model.vocab(), req.top_k);
         extra["next_token"] = next_token_to_json(next);
         if (req.logits == LogitsExport::TopK) extra["logits"] = top_logits_to_json(st.logits, next);
         if (req.logits == LogitsExport::Full) {
-            extra["vocab"] = model.vocab.tokens;
+            extra["vocab"] = model.vocab().tokens;
             stack.logits = view_of("logits", "logits = norm_f(resid_L)·Uᵀ", st.logits);
         }
-        extra["logit_lens"] = logit_lens_to_json(logit_lens(st, model.weights, model.vocab));
+        extra["logit_lens"] = logit_lens_to_json(logit_lens(st, model.weights(), model.vocab()));
         extra["head_scores"] = head_scores_to_json(st.scores);
         stack.layers = req.layers_out;
         if (stack.layers.empty())

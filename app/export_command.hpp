@@ -51,6 +51,8 @@ struct ExportRequest {
     StackArch arch;                   // --layers, --mlp, --norm, --ln
     ModelPreset model = ModelPreset::None;  // --model-preset
     std::vector<Ablation> ablate;     // --ablate, --ablate-mode
+    std::shared_ptr<const HfModel> pretrained;  // --model: run this instead of the toy model
+    std::vector<int> ids;             // --ids
     // trace.json version 2's stack sections: which layers go into "layers" (empty: all), the
     // logits, and k for "next_token" and the top-k logits, 1 … kMaxTopK.
     std::vector<int> layers_out;

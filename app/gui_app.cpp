@@ -98,6 +98,8 @@ int run_gui(const GuiOptions& options) {
         state.set_arch(options.arch);
         state.set_model_preset(options.model_preset);
         state.set_ablate_mode(options.ablate_mode);
+        state.pretrained = options.pretrained;
+        state.ids = options.ids;
         for (const Ablation& a : options.ablate) state.toggle_ablation(a.layer, a.head);
         state.recompute_now();
         state.select_layer(options.layer);

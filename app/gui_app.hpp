@@ -19,6 +19,8 @@ struct GuiOptions {
     ModelPreset model_preset = ModelPreset::None;  // --model-preset
     std::vector<Ablation> ablate;    // --ablate
     AblationMode ablate_mode = AblationMode::Zero;  // --ablate-mode
+    std::shared_ptr<const HfModel> pretrained;      // --model
+    std::vector<int> ids;                           // --ids
     int layer = 0;                   // --layer: selected once the first trace is in
     std::string screenshot;          // when set: settle, render, write this PNG, exit
     Stage stage = Stage::Embed;      // --stage

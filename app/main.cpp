@@ -75,7 +75,7 @@ int try_main(int argc, char** argv) {
     app.add_option("--height", gui.height, "Window height in pixels")->check(CLI::Range(240, 4320))
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     std::string stage = "embed", view = "pipeline";
-    app.add_option("--stage", stage, "Pipeline stage: embed|pe|qkv|scores|scale|mask|softmax|av|concat|output")
+    app.add_option("--stage", stage, "Pipeline stage: " + stage_ids())
         ->capture_default_str();
     app.add_option("--view", view, view_ids())->capture_default_str();
     app.add_option("--head", gui.head, "Detail head")->check(CLI::NonNegativeNumber);
@@ -181,6 +181,8 @@ int try_main(int argc, char** argv) {
             req.arch = spec.arch;
             req.model = spec.model;
             req.ablate = spec.ablate;
+            req.pretrained = spec.pretrained;
+            req.ids = spec.ids;
             req.layers_out = parse_layers_out(layers_out);
             req.logits = parse_logits_export(logits);
             req.top_k = top_k;
@@ -203,6 +205,8 @@ int try_main(int argc, char** argv) {
             std::fprintf(stderr, "attnviz export: %s\n", e.what());
         } catch (const IoError& e) {
             std::fprintf(stderr, "attnviz export: %s\n", e.what());
+        } catch (const std::runtime_error& e) {  // a malformed --model folder (FormatError) or an unreadable file
+            std::fprintf(stderr, "attnviz export: %s\n", e.what());
         }
         return kExitBadInput;
     }
@@ -218,6 +222,8 @@ int try_main(int argc, char** argv) {
         gui.model_preset = spec.model;
         gui.ablate = spec.ablate;
         gui.ablate_mode = parse_ablation_mode(gui_stack.ablate_mode);
+        gui.pretrained = spec.pretrained;
+        gui.ids = spec.ids;
         // Refuse bad flags before opening a window.
         const StackModel model = build_model(spec);
         const Inputs& in = model.inputs;
@@ -227,7 +233,7 @@ int try_main(int argc, char** argv) {
                                            std::to_string(model.arch.layers));
         }
         const auto s = parse_stage(stage);
-        if (!s) throw ConfigError("stage", "stage=" + stage + " must be one of embed|pe|qkv|scores|scale|mask|softmax|av|concat|output");
+        if (!s) throw ConfigError("stage", "stage=" + stage + " must be one of " + stage_ids());
         gui.stage = *s;
         const auto v = parse_view(view);
         if (!v) throw ConfigError("view", "view=" + view + " must be one of " + view_ids());

@@ -37,7 +37,7 @@ void BM_StackForward(benchmark::State& state) {
     const attnviz::ModelSpec spec = gpt2_small_shape(n);
     const attnviz::StackModel m = attnviz::build_model(spec);
     for (auto _ : state) {
-        const attnviz::StackTrace t = attnviz::run_stack(m.inputs, m.arch, m.weights, m.vocab);
+        const attnviz::StackTrace t = attnviz::run_stack(m.inputs, m.arch, m.weights(), m.vocab());
         benchmark::DoNotOptimize(t.logits.data());
         state.counters["kept_MiB"] = static_cast<double>(t.attn_bytes_kept) / (1 << 20);
         state.counters["all_nxn_MiB"] = static_cast<double>(t.attn_bytes) / (1 << 20);

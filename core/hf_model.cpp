@@ -394,7 +394,37 @@ HfModel load_hf_model(const fs::path& dir, const LoadProgress& progress) {
     TensorReader r(ck, progress, load_bytes_needed(m.config));
     if (m.config.family == HfFamily::Gpt2) load_gpt2(m.config, ck, r, m.weights);
     else load_llama(m.config, r, m.weights);
+    auto vocab = std::make_shared<Vocabulary>();
+    for (int v = 0; v < m.config.vocab; ++v) vocab->tokens.push_back("#" + std::to_string(v));
+    m.vocab = std::move(vocab);
     return m;
+}
+
+std::string HfModel::name() const {
+    // …/models--ORG--NAME/snapshots/REV → ORG/NAME
+    for (fs::path p = dir; p.has_parent_path() && p != p.parent_path(); p = p.parent_path()) {
+        const std::string s = p.filename().string();
+        if (s.rfind("models--", 0) == 0) {
+            std::string n = s.substr(8);
+            const auto sep = n.find("--");
+            if (sep != std::string::npos) n.replace(sep, 2, "/");
+            return n;
+        }
+    }
+    return dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
+}
+
+StackModel pretrained_model(const std::shared_ptr<const HfModel>& m, const std::vector<int>& ids) {
+    ATTNVIZ_ASSERT(m && m->vocab);
+    std::vector<std::string> texts;
+    for (int id : ids) texts.push_back(id >= 0 && id < m->vocab->size() ? m->vocab->tokens[static_cast<std::size_t>(id)] : "?");
+    StackModel s;
+    s.inputs = model_inputs(*m, ids, texts);
+    s.arch = m->arch;
+    s.vocab_ptr = m->vocab;
+    s.weights_ptr = std::shared_ptr<const StackWeights>(m, &m->weights);  // aliases the loaded model
+    s.summary = m->name() + " (" + m->config.model_type + ", " + std::to_string(m->config.layers) + " layers, " + m->dtype + ")";
+    return s;
 }
 
 Inputs model_inputs(const HfModel& m, const std::vector<int>& ids, const std::vector<std::string>& texts) {

@@ -17,6 +17,7 @@
 // [SECTION] model
 #pragma once
 
+#include "core/induction_model.hpp"
 #include "core/io/safetensors.hpp"
 #include "core/stack.hpp"
 
@@ -98,6 +99,9 @@ struct HfModel {
     StackWeights weights;
     std::uint64_t bytes_on_disk = 0;
     std::string dtype;
+    // Every id's text as shown (the tokenizer's tokens; "#id" without a tokenizer): [V].
+    std::shared_ptr<const Vocabulary> vocab;
+    std::string name() const;  // "org/name" from a cache path, else the folder's name
 };
 
 // Float32 bytes the loaded weights take (what loading needs on top of the mapped files).
@@ -107,6 +111,10 @@ std::uint64_t load_bytes_needed(const HfConfig& c);
 // (config), FormatError (a file, a missing tensor or a wrong shape: the message names the tensor,
 // its shape and the one the config needs), LoadCancelled.
 HfModel load_hf_model(const std::filesystem::path& dir, const LoadProgress& progress = {});
+
+// A stack model over the loaded one (weights and vocabulary shared, not copied) for `ids`, each
+// shown as its vocabulary entry. Throws ConfigError("ids", …) as model_inputs does.
+StackModel pretrained_model(const std::shared_ptr<const HfModel>& m, const std::vector<int>& ids);
 
 // The model's inputs for token ids: X = the embedding rows, `texts` shown as the tokens. Throws
 // ConfigError("ids", …) for an id outside the vocabulary, an empty or over-long input, or (GPT-2)

@@ -12,8 +12,9 @@ StackModel build_random_model(const Config& config, const StackArch& arch) {
     StackModel m;
     m.inputs = prepare(config);
     m.arch = resolve_arch(arch, m.inputs.config.d_model);
-    m.vocab = toy_vocabulary(m.inputs.tokens);
-    m.weights = random_stack(m.inputs.config, m.arch, m.vocab);
+    auto vocab = std::make_shared<Vocabulary>(toy_vocabulary(m.inputs.tokens));
+    m.weights_ptr = std::make_shared<StackWeights>(random_stack(m.inputs.config, m.arch, *vocab));
+    m.vocab_ptr = std::move(vocab);
     m.summary = "random " + std::to_string(m.arch.layers) + "-layer stack from seed " + std::to_string(config.seed);
     return m;
 }
@@ -67,19 +68,19 @@ StackModel build_induction_model(const Config& user) {
     a.mlp = MlpKind::None;
     a.tied_unembedding = false;
     m.arch = resolve_arch(a, kDModel);
-    m.vocab = toy_vocabulary(m.inputs.tokens);
-    const int V = m.vocab.size();
-
-    StackWeights& w = m.weights;
+    auto vocab = std::make_shared<Vocabulary>(toy_vocabulary(m.inputs.tokens));
+    const int V = vocab->size();
+    auto weights = std::make_shared<StackWeights>();
+    StackWeights& w = *weights;
     w.embedding = MatRM::Zero(V, kDModel);  // E: [V, d], the token in tok
     w.unembedding = MatRM::Zero(V, kDModel);  // U: [V, d], the token read from out
     for (int v = 0; v < V; ++v) {
-        const RowVec e = token_code(m.vocab.tokens[static_cast<std::size_t>(v)], c.seed);
+        const RowVec e = token_code(vocab->tokens[static_cast<std::size_t>(v)], c.seed);
         w.embedding.row(v).segment(kTok, kWidth) = e;
         w.unembedding.row(v).segment(kOut, kWidth) = kUnembed * e;
     }
     for (int i = 0; i < static_cast<int>(m.inputs.tokens.size()); ++i)
-        m.inputs.X.row(i) = w.embedding.row(m.vocab.id(m.inputs.tokens[static_cast<std::size_t>(i)]));
+        m.inputs.X.row(i) = w.embedding.row(vocab->id(m.inputs.tokens[static_cast<std::size_t>(i)]));
 
     w.learned_pe = MatRM::Zero(Limits::learned_length, kDModel);  // PE: [64, d]
     for (int p = 0; p < Limits::learned_length; ++p) {
@@ -131,6 +132,8 @@ StackModel build_induction_model(const Config& user) {
     m.summary = "designed induction circuit: layer 0 head 0 attends to the previous token and copies it into "
                 "the residual stream; layer 1 head 0 matches the current token against those copies and "
                 "predicts the token that followed it before";
+    m.vocab_ptr = std::move(vocab);
+    m.weights_ptr = std::move(weights);
     return m;
 }
 

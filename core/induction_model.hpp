@@ -18,17 +18,21 @@
 
 #include "core/stack.hpp"
 
+#include <memory>
 #include <string>
 
 namespace attnviz {
 
-// Everything a stack run needs, built once.
+// Everything a stack run needs, built once. The vocabulary and weights are shared, never copied:
+// a pretrained model's are the loaded model's own.
 struct StackModel {
     Inputs inputs;           // config as run (a designed model forces some fields)
     StackArch arch;          // resolved
-    Vocabulary vocab;
-    StackWeights weights;
+    std::shared_ptr<const Vocabulary> vocab_ptr;
+    std::shared_ptr<const StackWeights> weights_ptr;
     std::string summary;     // what was forced and why, for the UI
+    const Vocabulary& vocab() const { return *vocab_ptr; }
+    const StackWeights& weights() const { return *weights_ptr; }
 };
 
 // Random weights from config.seed (see random_stack). Throws ConfigError.

@@ -86,22 +86,33 @@ ModelPreset parse_model_preset(std::string_view s) {
 StackModel build_model(const ModelSpec& spec, std::vector<HeadKind>* head_kinds, int* edits_applied) {
     StackModel m;
     std::vector<HeadKind> kinds;
-    if (spec.model == ModelPreset::Induction) {
+    int applied = 0;
+    if (spec.pretrained) {
+        if (!spec.edits.empty()) {
+            throw ConfigError("edit", "editing the weights of a loaded model is not supported (clear the edits or use the toy model)");
+        }
+        m = pretrained_model(spec.pretrained, spec.ids);
+    } else if (spec.model == ModelPreset::Induction) {
         m = build_induction_model(spec.config);
+        auto w = std::make_shared<StackWeights>(*m.weights_ptr);  // the edits change this run's copy only
+        applied = apply_edits(m.inputs, w->layers.front().attn, spec.edits);
+        m.weights_ptr = std::move(w);
     } else {
         PresetBuild b = build_preset(spec.config, spec.preset);
         m.inputs = std::move(b.inputs);
         m.arch = resolve_arch(spec.arch, m.inputs.config.d_model);
-        m.vocab = toy_vocabulary(m.inputs.tokens);
-        m.weights = random_stack(m.inputs.config, m.arch, m.vocab);
+        auto vocab = std::make_shared<Vocabulary>(toy_vocabulary(m.inputs.tokens));
+        auto w = std::make_shared<StackWeights>(random_stack(m.inputs.config, m.arch, *vocab));
         // The head preset designs layer 0's attention; deeper layers stay random from the seed.
-        m.weights.learned_pe = b.weights.learned_pe;
+        w->learned_pe = b.weights.learned_pe;
         b.weights.learned_pe.resize(0, 0);
-        m.weights.layers.front().attn = std::move(b.weights);
+        w->layers.front().attn = std::move(b.weights);
+        applied = apply_edits(m.inputs, w->layers.front().attn, spec.edits);
         m.summary = std::move(b.summary);
         kinds = std::move(b.head_kinds);
+        m.vocab_ptr = std::move(vocab);
+        m.weights_ptr = std::move(w);
     }
-    const int applied = apply_edits(m.inputs, m.weights.layers.front().attn, spec.edits);
     if (head_kinds) *head_kinds = std::move(kinds);
     if (edits_applied) *edits_applied = applied;
     return m;
@@ -113,7 +124,7 @@ ModelRun run_model(const ModelSpec& spec, const StackRunOptions& options) {
     r.summary = model->summary;
     StackRunOptions opt = options;
     opt.ablate = spec.ablate;
-    r.stack = run_stack(model->inputs, model->arch, model->weights, model->vocab, opt);
+    r.stack = run_stack(model->inputs, model->arch, model->weights(), model->vocab(), opt);
     r.model = std::move(model);
     return r;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/head_presets.hpp"
+#include "core/hf_model.hpp"
 #include "core/induction_model.hpp"
 
 #include <memory>
@@ -42,6 +43,9 @@ struct ModelSpec {
     StackArch arch;                // layers, norm, MLP; the default is today's single block
     ModelPreset model = ModelPreset::None;
     std::vector<Ablation> ablate;  // heads and MLPs knocked out of the run
+    // A loaded Hugging Face model, run on `ids` (config.text is then unused); null: the toy model.
+    std::shared_ptr<const HfModel> pretrained;
+    std::vector<int> ids;
     bool operator==(const ModelSpec&) const = default;
 };
 

@@ -74,9 +74,9 @@ void AppState::show_layer(int l) {
     layer = l;
     if (!model || stack.layers.empty()) return;
     const LayerTrace& L = stack.layers[static_cast<std::size_t>(l)];
-    trace = L.attn_full ? L.attn : layer_attention(model->inputs, model->weights, stack, l);
-    inputs = layer_inputs(model->inputs, stack.arch, model->weights, l, L.resid_pre);
-    weights = layer_weights(model->weights, l);
+    trace = L.attn_full ? L.attn : layer_attention(model->inputs, model->weights(), stack, l);
+    inputs = layer_inputs(model->inputs, stack.arch, model->weights(), l, L.resid_pre);
+    weights = layer_weights(model->weights(), l);
     head_kinds = l == 0 ? layer0_kinds_ : std::vector<HeadKind>{};
     ++generation;
     clamp_selection();
@@ -129,12 +129,28 @@ void AppState::prev_stage() {
 void AppState::set_stage(Stage s) { stage = s; }
 
 Config AppState::effective_config() const {
+    if (pretrained) {
+        Config c = pretrained->block;
+        c.text = config.text;
+        return c;
+    }
     return model_preset == ModelPreset::Induction ? induction_config(config) : preset_config(config, preset);
 }
 
-ModelSpec AppState::spec() const { return ModelSpec{config, preset, edits, arch, model_preset, ablate}; }
+ModelSpec AppState::spec() const { return ModelSpec{config, preset, edits, arch, model_preset, ablate, pretrained, ids}; }
 
 std::string AppState::forced_by(std::string_view field) const {
+    if (pretrained) {
+        for (std::string_view f : {"d_model", "n_heads", "n_kv_heads", "d_k", "d_v", "positional", "scale", "causal",
+                                   "window", "layers", "mlp", "norm", "ln", "preset", "seed", "temperature", "model-preset",
+                                   "rope_base", "rope_style"}) {
+            if (f == field) {
+                return "set by the loaded model " + pretrained->name() + " (" + pretrained->config.model_type +
+                       "): its config.json decides.\nClose the model to use the toy one.";
+            }
+        }
+        return {};
+    }
     if (model_preset == ModelPreset::Induction) {
         for (std::string_view f : {"d_model", "n_heads", "n_kv_heads", "d_k", "d_v", "positional", "scale", "causal",
                                    "window", "layers", "mlp", "norm", "ln", "preset"}) {
@@ -362,7 +378,7 @@ AppState::Computed compute(const ModelSpec& spec, int keep_layer) {
     StackRunOptions opt;
     opt.keep_layer = keep_layer;
     AppState::Computed c{run_model(spec, opt), spec, {}, {}};
-    c.lens = logit_lens(c.run.stack, c.run.model->weights, c.run.model->vocab);
+    c.lens = logit_lens(c.run.stack, c.run.model->weights(), c.run.model->vocab());
     if (spec.ablate.empty()) {
         c.unablated_next = c.run.stack.next;
     } else {

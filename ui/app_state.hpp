@@ -66,6 +66,9 @@ struct AppState {
     ModelPreset model_preset = ModelPreset::None;
     std::vector<Ablation> ablate;     // heads and MLPs knocked out (all of ablate_mode)
     AblationMode ablate_mode = AblationMode::Zero;
+    // A loaded Hugging Face model and the token ids it runs on; null: the toy model.
+    std::shared_ptr<const HfModel> pretrained;
+    std::vector<int> ids;
 
     // The last valid run: never replaced by a failed one.
     std::shared_ptr<const StackModel> model;

@@ -147,15 +147,33 @@ void draw_model_section(AppState& st) {
     ImGui::Separator();
     ImGui::TextDisabled("Model");
     const char* models[] = {"random stack (seed)", "induction circuit (2 layers, designed)"};
+    if (st.pretrained) {
+        const HfModel& m = *st.pretrained;
+        ImGui::PushTextWrapPos(0);
+        ImGui::TextColored(ImVec4(0.6f, 0.85f, 1.0f, 1.0f), "%s", m.name().c_str());
+        ImGui::TextDisabled("%s · %d layers · %d heads (%d K/V) · d %d · %s · %s on disk", m.config.model_type.c_str(),
+                            m.config.layers, m.config.heads, m.config.kv_heads, m.config.d_model, m.dtype.c_str(),
+                            mib(m.bytes_on_disk).c_str());
+        ImGui::PopTextWrapPos();
+        if (ImGui::SmallButton("Close model")) {
+            st.pretrained.reset();
+            st.ids.clear();
+            st.dirty = true;
+        }
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("Back to the toy model and the text box");
+    }
     int model = st.model_preset == ModelPreset::Induction ? 1 : 0;
-    if (ImGui::Combo("model", &model, models, 2)) st.set_model_preset(model == 1 ? ModelPreset::Induction : ModelPreset::None);
+    forceable_arch(st, "model-preset", [&] {
+        if (ImGui::Combo("model", &model, models, 2)) st.set_model_preset(model == 1 ? ModelPreset::Induction : ModelPreset::None);
+    });
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("random stack: every weight from the seed, as deep as you like\n"
                           "induction circuit: hand-written weights that copy what followed a repeated token\n"
                           "(try the Examples menu's induction example)");
     field_error(st, "model-preset");
     // A designed model shows the architecture it runs with; edits of that copy go nowhere.
-    StackArch a = st.model_preset == ModelPreset::Induction && !st.stack.layers.empty() ? st.stack.arch : st.arch;
+    const bool designed = st.pretrained || st.model_preset == ModelPreset::Induction;
+    StackArch a = designed && !st.stack.layers.empty() ? st.stack.arch : st.arch;
     forceable_arch(st, "layers", [&] {
         int step = 0;
         stepped_int("layers", a.layers, step);
@@ -184,7 +202,7 @@ void draw_model_section(AppState& st) {
     });
     if (st.forced_by("ln").empty() && ImGui::IsItemHovered())
         ImGui::SetTooltip("pre-LN (GPT-2, Llama): x + Attn(norm(x))\npost-LN (2017 Transformer, BERT): norm(x + Attn(x))");
-    if (st.model_preset != ModelPreset::Induction) st.set_arch(a);
+    if (!designed) st.set_arch(a);
 
     const int L = static_cast<int>(st.stack.layers.size());
     if (L > 1) {
@@ -225,16 +243,35 @@ void draw_controls(UiContext& ctx) {
     ImGui::PushItemWidth(-110);
 
     ImGui::TextDisabled("Input");
-    text_box(ctx.text_box, c);
+    if (st.pretrained) {
+        // A loaded model reads token ids (its tokenizer, when the folder has one, makes them from text).
+        std::string ids;
+        for (int id : st.ids) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+        if (ImGui::InputText("token ids", &ids, ImGuiInputTextFlags_EnterReturnsTrue)) {
+            try {
+                st.ids = parse_index_list("ids", ids);
+                st.dirty = true;
+            } catch (const ConfigError& e) {
+                st.error = e.what();
+                st.error_field = e.field();
+            }
+        }
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("Comma-separated ids into the model's vocabulary; Enter runs them");
+        field_error(st, "ids");
+    } else {
+        text_box(ctx.text_box, c);
+    }
     field_error(st, "text");
-    static constexpr Tokenization kTok[] = {Tokenization::Word, Tokenization::Char};
-    combo("tokenize", c.tokenize, kTok);
-    bool cross = c.cross();
-    if (ImGui::Checkbox("cross-attention", &cross)) c.source = cross ? "le chat est assis sur le tapis" : "";
-    if (cross) {
-        ImGui::InputText("source", &c.source);
-        if (c.source.empty()) c.source = " ";  // keep cross mode on while the field is cleared
-        field_error(st, "source");
+    if (!st.pretrained) {
+        static constexpr Tokenization kTok[] = {Tokenization::Word, Tokenization::Char};
+        combo("tokenize", c.tokenize, kTok);
+        bool cross = c.cross();
+        if (ImGui::Checkbox("cross-attention", &cross)) c.source = cross ? "le chat est assis sur le tapis" : "";
+        if (cross) {
+            ImGui::InputText("source", &c.source);
+            if (c.source.empty()) c.source = " ";  // keep cross mode on while the field is cleared
+            field_error(st, "source");
+        }
     }
 
     draw_model_section(st);
@@ -256,8 +293,10 @@ void draw_controls(UiContext& ctx) {
     field_error(st, "d_k");
     forceable(st, "d_v", c, effective, [](Config& k) { ImGui::InputInt("d_v (0=auto)", &k.d_v); });
     field_error(st, "d_v");
-    int seed = static_cast<int>(c.seed);
-    if (ImGui::InputInt("seed", &seed)) c.seed = static_cast<std::uint64_t>(std::max(0, seed));
+    forceable(st, "seed", c, effective, [](Config& k) {
+        int seed = static_cast<int>(k.seed);
+        if (ImGui::InputInt("seed", &seed)) k.seed = static_cast<std::uint64_t>(std::max(0, seed));
+    });
 
     ImGui::Separator();
     ImGui::TextDisabled("Position");
@@ -266,21 +305,25 @@ void draw_controls(UiContext& ctx) {
     forceable(st, "positional", c, effective, [](Config& k) { combo("scheme", k.positional, kPos); });
     field_error(st, "positional");
     if (effective.positional == Positional::Rope) {
-        float base = static_cast<float>(c.rope_base);
-        if (ImGui::DragFloat("RoPE base", &base, 100.0f, 2.0f, 1e7f, "%.0f", ImGuiSliderFlags_Logarithmic))
-            c.rope_base = base;
+        forceable(st, "rope_base", c, effective, [](Config& k) {
+            float base = static_cast<float>(k.rope_base);
+            if (ImGui::DragFloat("RoPE base", &base, 100.0f, 2.0f, 1e7f, "%.0f", ImGuiSliderFlags_Logarithmic))
+                k.rope_base = base;
+        });
         field_error(st, "rope_base");
         static constexpr RopeStyle kStyle[] = {RopeStyle::Interleaved, RopeStyle::Half};
-        combo("RoPE style", c.rope_style, kStyle);
+        forceable(st, "rope_style", c, effective, [](Config& k) { combo("RoPE style", k.rope_style, kStyle); });
     }
 
     ImGui::Separator();
     ImGui::TextDisabled("Scores");
     static constexpr ScaleMode kScale[] = {ScaleMode::Sqrt, ScaleMode::Linear, ScaleMode::None};
     forceable(st, "scale", c, effective, [](Config& k) { combo("scale", k.scale, kScale); });
-    float temp = static_cast<float>(c.temperature);
-    if (ImGui::DragFloat("temperature", &temp, 0.01f, 0.01f, 100.0f, "%.2f", ImGuiSliderFlags_Logarithmic))
-        c.temperature = temp;
+    forceable(st, "temperature", c, effective, [](Config& k) {
+        float temp = static_cast<float>(k.temperature);
+        if (ImGui::DragFloat("temperature", &temp, 0.01f, 0.01f, 100.0f, "%.2f", ImGuiSliderFlags_Logarithmic))
+            k.temperature = temp;
+    });
     field_error(st, "temperature");
     forceable(st, "causal", c, effective, [](Config& k) { ImGui::Checkbox("causal mask", &k.causal); });
     field_error(st, "causal");

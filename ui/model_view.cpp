@@ -187,7 +187,7 @@ void draw_induction_explainer(UiContext& ctx) {
     if (m.generation != st.generation) {
         m.generation = st.generation;
         m.qk.clear();
-        for (const LayerWeights& lw : st.model->weights.layers) m.qk.push_back(lw.attn.W_Q * lw.attn.W_K.transpose());  // [d, d]
+        for (const LayerWeights& lw : st.model->weights().layers) m.qk.push_back(lw.attn.W_Q * lw.attn.W_K.transpose());  // [d, d]
     }
     ImGui::PushTextWrapPos(0);
     ImGui::TextColored(ImVec4(0.6f, 0.85f, 1.0f, 1.0f), "Why the induction circuit works");
@@ -241,7 +241,8 @@ void draw_model_view(UiContext& ctx) {
     }
     const int L = static_cast<int>(t.layers.size()), H = static_cast<int>(t.layers.front().thumbs.size());
     ImGui::Text("%d layer%s × %d head%s, %s, MLP %s, norm %s (%s-LN)%s", L, L == 1 ? "" : "s", H, H == 1 ? "" : "s",
-                st.model_preset == ModelPreset::Induction ? "the designed induction circuit" : "random weights from the seed",
+                st.pretrained ? st.pretrained->name().c_str()
+                : st.model_preset == ModelPreset::Induction ? "the designed induction circuit" : "random weights from the seed",
                 std::string(to_string(t.arch.mlp)).c_str(), std::string(to_string(t.arch.norm)).c_str(),
                 std::string(to_string(t.arch.placement)).c_str(), L == 1 ? "  ·  add layers in the side bar" : "");
     ImGui::SetNextItemWidth(200);

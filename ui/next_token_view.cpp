@@ -62,7 +62,7 @@ void draw_next_token_view(UiContext& ctx) {
         ImGui::TextDisabled("  (the text continues with %s)", shown(tokens[static_cast<std::size_t>(i) + 1]).c_str());
     }
     ImGui::TextDisabled("p(next | tokens ≤ i) = softmax(logits[i]),  logits = norm_f(resid_L) · Uᵀ over a vocabulary of %d tokens",
-                        st.model->vocab.size());
+                        st.model->vocab().size());
 
     const float w = ImGui::GetContentRegionAvail().x;
     const bool ablated = !t.ablated.empty() && static_cast<int>(st.unablated_next.size()) == n;
@@ -94,8 +94,8 @@ void draw_next_token_view(UiContext& ctx) {
     s.cols_are_tokens = true;
     s.tall_rows = true;
     s.data_key = st.generation * 7 + 3;
-    const StackWeights& weights = st.model->weights;
-    const Vocabulary& vocab = st.model->vocab;
+    const StackWeights& weights = st.model->weights();
+    const Vocabulary& vocab = st.model->vocab();
     s.explain = [&](int l, int j) {
         const LensCell& c = st.lens[static_cast<std::size_t>(l)][static_cast<std::size_t>(j)];
         std::string out = "after layer " + std::to_string(l) + " at " + shown(tokens[static_cast<std::size_t>(j)]) + ":\n";

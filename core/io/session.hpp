@@ -35,7 +35,7 @@ struct Session {
     std::vector<Ablation> ablate;
     int layer = 0;                    // the selected layer, in [0, layers)
     bool operator==(const Session&) const = default;
-    ModelSpec model() const { return ModelSpec{config, preset, edits, arch, model_preset, ablate}; }
+    ModelSpec model() const { return ModelSpec{config, preset, edits, arch, model_preset, ablate, nullptr, {}}; }
 };
 
 std::string session_to_json(const Session& session);

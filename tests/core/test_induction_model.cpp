@@ -26,10 +26,10 @@ TEST(InductionModel, PredictsTheRepeatedContinuationOnHeldOutSequences) {
         c.text = repeated_random_text(len, 2, seed * 7919);
         c.seed = seed;
         const StackModel m = build_induction_model(c);
-        const StackTrace t = run_stack(m.inputs, m.arch, m.weights, m.vocab);
+        const StackTrace t = run_stack(m.inputs, m.arch, m.weights(), m.vocab());
         const std::vector<std::string> tok = words_of(c.text);
         for (int i = len; i + 1 < 2 * len; ++i) {  // second copy: the next token is tok[i + 1]
-            const int want = m.vocab.id(tok[static_cast<std::size_t>(i + 1)]);
+            const int want = m.vocab().id(tok[static_cast<std::size_t>(i + 1)]);
             const float p = t.probs(i, want);
             worst = std::min(worst, p);
             EXPECT_GT(p, 0.5f) << "seed " << seed << " position " << i;
@@ -45,7 +45,7 @@ TEST(InductionModel, LayerZeroIsAPreviousTokenHeadAndLayerOneAnInductionHead) {
     Config c;
     c.text = repeated_random_text(16, 2, 3);
     const StackModel m = build_induction_model(c);
-    const StackTrace t = run_stack(m.inputs, m.arch, m.weights, m.vocab);
+    const StackTrace t = run_stack(m.inputs, m.arch, m.weights(), m.vocab());
     const HeadScores& s = t.scores;
     EXPECT_GT(s.previous_token[0][0], 0.95f);
     EXPECT_LT(s.induction[0][0], 0.1f);

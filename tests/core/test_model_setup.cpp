@@ -18,7 +18,7 @@ TEST(ModelSetup, AWeightEditChangesEverythingDownstream) {
     ModelSpec spec;
     spec.edits.push_back({EditTarget::W_Q, 3, 5, "", 2.5f});
     const ModelRun r = run_model(spec);
-    EXPECT_EQ(r.model->weights.layers[0].attn.W_Q(3, 5), 2.5f);
+    EXPECT_EQ(r.model->weights().layers[0].attn.W_Q(3, 5), 2.5f);
     EXPECT_EQ(r.trace().W_Q(3, 5), 2.5f);
     // Column 5 belongs to head 0 (d_k = 16): head 0's scores change, head 1's do not.
     const Trace base = run(Config{});
@@ -41,7 +41,7 @@ TEST(ModelSetup, EditsApplyAfterThePreset) {
     spec.preset = Preset::Uniform;
     spec.edits.push_back({EditTarget::W_Q, 0, 0, "", 1.0f});
     const ModelRun r = run_model(spec);
-    EXPECT_EQ(r.model->weights.layers[0].attn.W_Q(0, 0), 1.0f);
+    EXPECT_EQ(r.model->weights().layers[0].attn.W_Q(0, 0), 1.0f);
     EXPECT_EQ(r.head_kinds.size(), 4u);
 }
 

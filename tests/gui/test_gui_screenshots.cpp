@@ -1,5 +1,7 @@
 // GUI tests: the real app under Xvfb (ctest wraps this binary in xvfb-run), driven through its
 // --screenshot option; each image is decoded and checked.
+#include "tests/hf_fixture.hpp"
+
 #include <gtest/gtest.h>
 
 #include <stb_image.h>
@@ -94,6 +96,34 @@ TEST(GuiScreenshot, EveryViewRenders) {
         EXPECT_EQ(s.width, 1600);
         EXPECT_EQ(s.height, 1000);
         EXPECT_GT(count_near(s, kHatchDark, 6) + count_near(s, kDivergingRed, 30) + count_near(s, kViridisTop, 30), 50);
+    }
+}
+
+// Model folders in the Hugging Face layout, made here: a GPT-2 and a Llama with GQA open with
+// --model and token ids, and every whole-model view and the attention views draw them.
+TEST(GuiScreenshot, HuggingFaceModelsOpenInEveryView) {
+    for (const char* type : {"gpt2", "llama"}) {
+        attnviz::test::HfSpec spec;
+        spec.model_type = type;
+        spec.d = 64;
+        spec.layers = 3;
+        spec.kv_heads = std::string(type) == "llama" ? 2 : 4;
+        spec.tied = std::string(type) == "gpt2";
+        const fs::path dir = fs::path(ATTNVIZ_GUI_OUT) / (std::string("hf-") + type);
+        fs::remove_all(dir);
+        attnviz::test::write_hf_model(dir, spec);
+        for (const char* view : {"model", "next-token", "block", "heads", "pipeline", "decode"}) {
+            SCOPED_TRACE(std::string(type) + " " + view);
+            const Shot s = screenshot(std::string("hf_") + type + "_" + view,
+                                      "--model '" + dir.string() + "' --ids 3,17,5,3,17,42,8 --layer 1 --view " + view);
+            ASSERT_EQ(s.exit_code, 0);
+            ASSERT_NE(s.pixels, nullptr);
+            EXPECT_GT(count_near(s, kDivergingRed, 30) + count_near(s, kViridisTop, 30) + count_near(s, kHatchDark, 6), 50);
+        }
+        // A broken folder exits 2 before any window opens.
+        fs::remove(dir / "model.safetensors");
+        const Shot bad = screenshot(std::string("hf_") + type + "_broken", "--model '" + dir.string() + "' --ids 1");
+        EXPECT_EQ(bad.exit_code, 2);
     }
 }
 

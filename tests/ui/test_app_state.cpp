@@ -4,6 +4,8 @@
 
 #include "core/io/session.hpp"
 #include "tests/core/test_helpers.hpp"
+#include "tests/hf_fixture.hpp"
+#include "tests/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -244,7 +246,7 @@ TEST(AppStateStack, EveryAttentionViewFollowsTheSelectedLayer) {
     EXPECT_GT(st.generation, g) << "texture caches must see the new layer";
     EXPECT_TRUE(test::all_close(st.trace.weights[1], st.stack.layers[2].attn.weights[1], 0.0f));
     // The layer's own inputs: norm₁ of the stream entering it, so decode and the labs rerun it.
-    EXPECT_TRUE(test::all_close(st.inputs.X, layer_norm(st.stack.layers[2].resid_pre, st.model->weights.layers[2].norm1, 1e-5f), 0.0f));
+    EXPECT_TRUE(test::all_close(st.inputs.X, layer_norm(st.stack.layers[2].resid_pre, st.model->weights().layers[2].norm1, 1e-5f), 0.0f));
     st.select_layer(9);
     EXPECT_EQ(st.layer, 2) << "clamped";
     // A recompute keeps the selected layer; fewer layers clamp it.
@@ -300,6 +302,34 @@ TEST(AppStateStack, InductionModelForcesItsFieldsAndSessionsKeepTheLayer) {
     EXPECT_EQ(other.model_preset, ModelPreset::Induction);
     EXPECT_EQ(other.layer, 1);
     fs::remove_all(dir);
+}
+
+TEST(AppStateStack, ALoadedModelRunsOnItsIdsAndLocksTheToyControls) {
+    test::TempDir dir;
+    test::HfSpec spec;
+    spec.model_type = "llama";
+    spec.kv_heads = 2;
+    spec.tied = false;
+    test::write_hf_model(dir.path(), spec);
+    AppState st = ready();
+    st.pretrained = std::make_shared<HfModel>(load_hf_model(dir.path()));
+    st.ids = {4, 8, 15, 16, 23, 42};
+    st.dirty = true;
+    ASSERT_TRUE(st.recompute_now());
+    EXPECT_EQ(st.stack.layers.size(), 2u);
+    EXPECT_EQ(st.trace.n, 6);
+    EXPECT_EQ(st.trace.config.n_kv_heads, 2);
+    EXPECT_EQ(st.trace.tokens[5], "#42");
+    EXPECT_EQ(&st.model->weights(), &st.pretrained->weights) << "the loaded weights are shared, not copied";
+    EXPECT_NE(st.forced_by("d_model").find("loaded model"), std::string::npos);
+    EXPECT_EQ(st.effective_config().positional, Positional::Rope);
+    st.select_layer(1);
+    EXPECT_EQ(st.layer, 1);
+    st.ids = {4, 999};
+    st.dirty = true;
+    EXPECT_FALSE(st.recompute_now());
+    EXPECT_EQ(st.error_field, "ids");
+    EXPECT_EQ(st.trace.n, 6) << "the last good run stays";
 }
 
 TEST(AppStateDecode, StepsFillOneRowEachAndMatchTheCausalTrace) {
