@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <set>
 
 namespace attnviz {
@@ -386,6 +389,7 @@ HfModel load_hf_model(const fs::path& dir, const LoadProgress& progress) {
     if (!fs::is_regular_file(cfg)) throw ConfigError("config.json", dir.string() + ": no config.json (not a Hugging Face model folder)");
     if (fs::file_size(cfg) > kMaxConfigBytes) throw ConfigError("config.json", in_file(cfg, "is larger than 4 MiB"));
     m.config = parse_hf_config(read_file(cfg), cfg);
+    check_memory_for(m.config, available_memory_bytes());
     m.block = resolve_sizes(block_config(m.config));
     m.arch = resolve_arch(stack_arch(m.config), m.config.d_model);
     const HfCheckpoint ck = open_checkpoint(dir);
@@ -450,6 +454,88 @@ Inputs model_inputs(const HfModel& m, const std::vector<int>& ids, const std::ve
         in.X.row(static_cast<Eigen::Index>(i)) = m.weights.embedding.row(ids[i]);
     }
     return in;
+}
+
+// ---- discovery -----------------------------------------------------------------------------------
+
+fs::path hf_hub_cache() {
+    if (const char* c = std::getenv("HF_HUB_CACHE"); c && *c) return c;
+    if (const char* h = std::getenv("HF_HOME"); h && *h) return fs::path(h) / "hub";
+    if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache" / "huggingface" / "hub";
+    return {};
+}
+
+HfEntry describe_hf_folder(const fs::path& dir) {
+    HfEntry e;
+    e.dir = dir;
+    HfModel named;
+    named.dir = dir;
+    e.name = named.name();
+    try {
+        const fs::path cfg = dir / "config.json";
+        if (!fs::is_regular_file(cfg)) throw ConfigError("config.json", "no config.json");
+        if (fs::file_size(cfg) > kMaxConfigBytes) throw ConfigError("config.json", in_file(cfg, "is larger than 4 MiB"));
+        const HfConfig c = parse_hf_config(read_file(cfg), cfg);
+        e.model_type = c.model_type;
+        e.parameters = parameter_count(c);
+        const HfCheckpoint ck = open_checkpoint(dir);  // headers only: no tensor byte is read
+        e.dtype = ck.dtype;
+        e.bytes_on_disk = ck.bytes;
+    } catch (const std::exception& ex) {
+        e.error = ex.what();
+    }
+    return e;
+}
+
+std::vector<HfEntry> list_hf_models(const fs::path& cache) {
+    std::vector<HfEntry> out;
+    std::error_code ec;
+    if (cache.empty() || !fs::is_directory(cache, ec)) return out;
+    for (const auto& repo : fs::directory_iterator(cache, ec)) {
+        const std::string name = repo.path().filename().string();
+        if (name.rfind("models--", 0) != 0 || !repo.is_directory(ec)) continue;
+        const fs::path snapshots = repo.path() / "snapshots";
+        if (!fs::is_directory(snapshots, ec)) continue;
+        std::string main_rev;
+        const fs::path ref = repo.path() / "refs" / "main";
+        if (fs::is_regular_file(ref, ec) && fs::file_size(ref, ec) < 256) {
+            main_rev = read_file(ref);
+            while (!main_rev.empty() && (main_rev.back() == '\n' || main_rev.back() == ' ')) main_rev.pop_back();
+        }
+        if (!main_rev.empty() && main_rev.find('/') == std::string::npos && fs::is_directory(snapshots / main_rev, ec)) {
+            out.push_back(describe_hf_folder(snapshots / main_rev));
+            continue;
+        }
+        int listed = 0;
+        for (const auto& snap : fs::directory_iterator(snapshots, ec)) {
+            if (!snap.is_directory(ec) || ++listed > 16) continue;
+            out.push_back(describe_hf_folder(snap.path()));
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const HfEntry& a, const HfEntry& b) { return a.name < b.name || (a.name == b.name && a.dir < b.dir); });
+    return out;
+}
+
+std::uint64_t available_memory_bytes() {
+    std::ifstream in("/proc/meminfo");
+    std::string key;
+    std::uint64_t kib = 0;
+    std::string unit;
+    while (in >> key >> kib >> unit)
+        if (key == "MemAvailable:") return kib * 1024;
+    return 0;
+}
+
+void check_memory_for(const HfConfig& c, std::uint64_t available) {
+    const std::uint64_t need = load_bytes_needed(c);
+    if (available == 0 || need <= available) return;
+    const auto gib = [](std::uint64_t b) {
+        char s[32];
+        std::snprintf(s, sizeof s, "%.2f GiB", static_cast<double>(b) / (1024.0 * 1024.0 * 1024.0));
+        return std::string(s);
+    };
+    throw ConfigError("model", "this model needs " + gib(need) + " for its float32 weights, but only " + gib(available) +
+                                   " of memory is available: it is not loaded (close other programs or pick a smaller model)");
 }
 
 }  // namespace attnviz

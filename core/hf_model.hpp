@@ -15,6 +15,7 @@
 // [SECTION] config
 // [SECTION] checkpoint
 // [SECTION] model
+// [SECTION] discovery
 #pragma once
 
 #include "core/induction_model.hpp"
@@ -120,5 +121,33 @@ StackModel pretrained_model(const std::shared_ptr<const HfModel>& m, const std::
 // ConfigError("ids", …) for an id outside the vocabulary, an empty or over-long input, or (GPT-2)
 // more tokens than its learned positions.
 Inputs model_inputs(const HfModel& m, const std::vector<int>& ids, const std::vector<std::string>& texts);
+
+// ---- [SECTION] discovery -------------------------------------------------------------------------
+
+// The Hugging Face cache: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.
+std::filesystem::path hf_hub_cache();
+
+// A model folder found on disk, read from its config.json and safetensors headers only.
+struct HfEntry {
+    std::filesystem::path dir;       // the snapshot folder (or the folder given)
+    std::string name;                // ORG/NAME
+    std::string model_type;
+    std::uint64_t parameters = 0;
+    std::string dtype;
+    std::uint64_t bytes_on_disk = 0;
+    std::string error;               // why it cannot be opened (empty: it can)
+};
+
+// Every models--ORG--NAME/snapshots/REV of `cache` (refs/main's revision first, else each
+// snapshot), sorted by name. A folder that cannot be read is listed with its error.
+std::vector<HfEntry> list_hf_models(const std::filesystem::path& cache);
+HfEntry describe_hf_folder(const std::filesystem::path& dir);
+
+// MemAvailable from /proc/meminfo; 0 when unknown.
+std::uint64_t available_memory_bytes();
+
+// Throws ConfigError("model", …) naming both figures when loading `c` needs more memory than is
+// available (what it needs: the float32 weights; the mapped files are paged in and out).
+void check_memory_for(const HfConfig& c, std::uint64_t available);
 
 }  // namespace attnviz

@@ -386,5 +386,65 @@ TEST(HfModel, InputsCheckIdsAgainstTheVocabularyAndPositions) {
     EXPECT_EQ(last, total) << "progress reaches the total the memory check announced";
 }
 
+// ---- discovery -----------------------------------------------------------------------------------
+
+TEST(HfCache, ListsEverySnapshotWithItsArchitectureSizeAndDtypeFollowingSymlinks) {
+    TempDir cache;
+    // The hub's layout: files in blobs/, the snapshot holds symlinks to them, refs/main names it.
+    HfSpec g;
+    write_hf_model(cache / "tmp-gpt2", g);
+    const fs::path repo = cache / "models--openai-community--gpt2";
+    fs::create_directories(repo / "blobs");
+    fs::create_directories(repo / "snapshots" / "abc123");
+    fs::create_directories(repo / "refs");
+    for (const char* f : {"config.json", "model.safetensors"}) {
+        fs::rename(cache / "tmp-gpt2" / f, repo / "blobs" / f);
+        fs::create_symlink(fs::path("../../blobs") / f, repo / "snapshots" / "abc123" / f);
+    }
+    std::ofstream(repo / "refs" / "main") << "abc123\n";
+    HfSpec l;
+    l.model_type = "llama";
+    l.dtype = Dtype::BF16;
+    write_hf_model(cache / "models--meta--tiny-llama" / "snapshots" / "r1", l);
+    fs::create_directories(cache / "models--broken--x" / "snapshots" / "r0");
+    fs::create_directories(cache / "datasets--a--b" / "snapshots" / "r");  // not a model
+    const std::vector<HfEntry> all = list_hf_models(cache.path());
+    ASSERT_EQ(all.size(), 3u);
+    EXPECT_EQ(all[0].name, "broken/x");
+    EXPECT_NE(all[0].error.find("config.json"), std::string::npos);
+    EXPECT_EQ(all[1].name, "meta/tiny-llama");
+    EXPECT_EQ(all[1].model_type, "llama");
+    EXPECT_EQ(all[1].dtype, "BF16");
+    EXPECT_EQ(all[2].name, "openai-community/gpt2");
+    EXPECT_EQ(all[2].dir, repo / "snapshots" / "abc123");
+    EXPECT_EQ(all[2].error, "");
+    EXPECT_EQ(all[2].parameters, parameter_count(parse_hf_config(hf_config_json(g).dump(), "c")));
+    EXPECT_GT(all[2].bytes_on_disk, 0u);
+    const HfModel m = load_hf_model(all[2].dir);
+    EXPECT_EQ(m.name(), "openai-community/gpt2");
+    EXPECT_TRUE(list_hf_models(cache / "missing").empty());
+}
+
+TEST(HfCache, TheCacheFollowsTheEnvironmentAndMemoryIsChecked) {
+    setenv("HF_HUB_CACHE", "/x/hub", 1);
+    EXPECT_EQ(hf_hub_cache(), fs::path("/x/hub"));
+    unsetenv("HF_HUB_CACHE");
+    setenv("HF_HOME", "/y", 1);
+    EXPECT_EQ(hf_hub_cache(), fs::path("/y/hub"));
+    unsetenv("HF_HOME");
+    EXPECT_EQ(hf_hub_cache().filename(), "hub");
+    HfConfig c;
+    c.d_model = 768;
+    c.layers = 12;
+    c.heads = c.kv_heads = 12;
+    c.head_dim = 64;
+    c.d_ff = 3072;
+    c.vocab = 50257;
+    c.max_positions = 1024;
+    EXPECT_NO_THROW(check_memory_for(c, std::uint64_t{1} << 32));
+    EXPECT_TRUE(throws_config_error([&] { check_memory_for(c, 100u << 20); }, "model", {"0.46 GiB", "0.10 GiB", "not loaded"}));
+    EXPECT_GT(available_memory_bytes(), 0u);
+}
+
 }  // namespace
 }  // namespace attnviz::test
