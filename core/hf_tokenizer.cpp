@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <queue>
 #include <system_error>
 
@@ -536,6 +537,8 @@ struct TokenizerLoader {
     void finish() {
         std::sort(t.added_.begin(), t.added_.end(),
                   [](const BpeTokenizer::Added& a, const BpeTokenizer::Added& b) { return a.content.size() > b.content.size(); });
+        for (const std::string& tok : t.tokens_) t.longest_token_ = std::max(t.longest_token_, tok.size());
+        for (const BpeTokenizer::Added& a : t.added_) t.added_first_byte_[static_cast<unsigned char>(a.content[0])] = true;
         t.byte_id_.fill(-1);
         if (t.byte_level_) {
             for (int b = 0; b < 256; ++b) {
@@ -713,11 +716,14 @@ std::vector<int> BpeTokenizer::encode(std::string_view text, bool add_special) c
     for (std::size_t i = 0; i < text.size(); i += decode_utf8(text, i, "text").length) {
     }
     std::vector<int> ids;
-    const auto push = [&](int id) {
-        if (ids.size() >= static_cast<std::size_t>(Limits::max_tokens)) {
+    const auto check_room = [&](std::size_t more) {
+        if (ids.size() + more > static_cast<std::size_t>(Limits::max_tokens)) {
             throw ConfigError("text", "text has more than " + std::to_string(Limits::max_tokens) +
                                           " tokens (the limit); shorten it");
         }
+    };
+    const auto push = [&](int id) {
+        check_room(1);
         ids.push_back(id);
     };
     if (add_special) {
@@ -781,6 +787,9 @@ std::vector<int> BpeTokenizer::encode(std::string_view text, bool add_special) c
         }
         for (const std::string& piece : pieces) {
             if (piece.empty()) continue;
+            // No token is longer than longest_token_: a piece too long for the ids left is
+            // refused before BPE (which would take seconds over megabytes).
+            check_room(piece.size() / longest_token_);
             for (int id : encode_word(piece)) push(id);
         }
     };
@@ -789,6 +798,10 @@ std::vector<int> BpeTokenizer::encode(std::string_view text, bool add_special) c
     std::size_t start = 0;  // of the text not yet encoded
     for (std::size_t i = 0; i < text.size();) {
         const Added* hit = nullptr;
+        if (!added_first_byte_[static_cast<unsigned char>(text[i])]) {
+            ++i;
+            continue;
+        }
         for (const Added& a : added_) {
             if (text.compare(i, a.content.size(), a.content) == 0) {
                 hit = &a;

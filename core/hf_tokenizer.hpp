@@ -105,6 +105,8 @@ private:
     std::unordered_map<std::string, int> vocab_;
     std::unordered_map<std::uint64_t, Merge> merges_;  // (left id << 32 | right id)
     std::vector<Added> added_;               // longest content first
+    std::array<bool, 256> added_first_byte_{};  // some added token starts with this byte
+    std::size_t longest_token_ = 1;          // bytes of the longest vocabulary entry as stored
     std::vector<NormalizeStep> normalizer_;
     std::vector<PreStep> pre_;
     bool byte_level_ = false;                // tokens are bytes_to_unicode strings
