@@ -91,6 +91,21 @@ TEST_F(HandMade, SentencePieceLayoutPrependsTheSpaceAndAddsBos) {
     EXPECT_EQ(t.vocab_size(), 268);
 }
 
+TEST_F(HandMade, MetaspacePreTokenizerPrependsOnlyAtTheStartWithSchemeFirst) {
+    // The newer Llama/Mistral layout: no normalizer; Metaspace replaces spaces, prepends ▁ and
+    // splits before each ▁. prepend_scheme "first": not after an added token.
+    json j = sentencepiece_json();
+    j["normalizer"] = nullptr;
+    j["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", "▁"}, {"prepend_scheme", "first"}, {"split", true}};
+    const BpeTokenizer t = load(j);
+    EXPECT_EQ(t.encode("ab a", false), (Ids{kSpaceAB, kSpaceA}));
+    EXPECT_EQ(t.encode("<s>a", false), (Ids{1, kA}));
+    j["pre_tokenizer"]["prepend_scheme"] = "always";
+    EXPECT_EQ(load(j).encode("<s>a", false), (Ids{1, kSpaceA}));
+    j["pre_tokenizer"]["prepend_scheme"] = "sometimes";
+    EXPECT_TRUE(refused(j, "pre_tokenizer.prepend_scheme", {"must be always, first or never"}));
+}
+
 TEST_F(HandMade, MergeRanksDecideTheOrder) {
     // "abc" with merges a b (1), b c (3): ab wins; with b c listed first, bc wins.
     json j = sentencepiece_json();
