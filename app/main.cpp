@@ -3,10 +3,12 @@
 //   attnviz [options] [--screenshot out.png]    the GUI
 //   attnviz export --text "..." [options] [--format json|csv|safetensors] --out DIR
 //   attnviz lab sqrt-dk|extrapolation [--csv] [--out FILE]
+//   attnviz tokenize --model DIR (--text "..." | --ids 1,2,3) [--no-special]
 #include "app/cli_options.hpp"
 #include "app/export_command.hpp"
 #include "app/gui_app.hpp"
 #include "app/lab_command.hpp"
+#include "app/tokenize_command.hpp"
 #include "core/io/atomic_file.hpp"
 #include "core/io/session.hpp"
 #include "core/model_setup.hpp"
@@ -148,6 +150,15 @@ int try_main(int argc, char** argv) {
     std::string lab_seed = std::to_string(lab_req.seed);
     lab->add_option("--seed", lab_seed, "random seed (0 to 2^64 - 1)")->capture_default_str();
 
+    CLI::App* tok = app.add_subcommand("tokenize", "Print a real tokenizer's ids and tokens for a text (or the text of ids) as JSON");
+    TokenizeRequest tok_req;
+    std::string tok_model, tok_text, tok_ids;
+    bool no_special = false;
+    tok->add_option("--model", tok_model, "Model folder: tokenizer.json, or vocab.json + merges.txt")->required();
+    CLI::Option* text_opt = tok->add_option("--text", tok_text, "Text to encode");
+    CLI::Option* ids_opt = tok->add_option("--ids", tok_ids, "Token ids to show and decode, e.g. 1,2,3")->excludes(text_opt);
+    tok->add_flag("--no-special", no_special, "Add no special tokens (BOS) when encoding");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -166,6 +177,20 @@ int try_main(int argc, char** argv) {
             std::fprintf(stderr, "attnviz lab: %s\n", e.what());
         } catch (const IoError& e) {
             std::fprintf(stderr, "attnviz lab: %s\n", e.what());
+        }
+        return kExitBadInput;
+    }
+
+    if (tok->parsed()) {
+        try {
+            tok_req.model = tok_model;
+            if (text_opt->count() > 0) tok_req.text = tok_text;
+            if (ids_opt->count() > 0) tok_req.ids = tok_ids;
+            tok_req.special = !no_special;
+            std::fputs(run_tokenize_command(tok_req).c_str(), stdout);
+            return EXIT_SUCCESS;
+        } catch (const ConfigError& e) {
+            std::fprintf(stderr, "attnviz tokenize: %s\n", e.what());
         }
         return kExitBadInput;
     }

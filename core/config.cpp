@@ -150,7 +150,8 @@ ScaleMode parse_scale(std::string_view s) {
     return parse_enum("scale", s, std::array{ScaleMode::Sqrt, ScaleMode::Linear, ScaleMode::None});
 }
 
-std::vector<int> parse_index_list(std::string_view field, std::string_view s) {
+std::vector<int> parse_int_list(std::string_view field, std::string_view s, int max_value, std::string_view what,
+                                std::string_view items) {
     std::vector<int> out;
     std::string item;
     std::stringstream ss{std::string(s)};
@@ -159,8 +160,8 @@ std::vector<int> parse_index_list(std::string_view field, std::string_view s) {
         const auto e = item.find_last_not_of(" \t");
         if (b == std::string::npos) {
             if (ss.eof() && out.empty()) break;
-            throw ConfigError(std::string(field), std::string(field) + "=" + clip(s) +
-                                                      " must be a comma-separated list of token indices");
+            throw ConfigError(std::string(field), std::string(field) + "=" + clip(s) + " must be a comma-separated list of " +
+                                                      std::string(items));
         }
         item = item.substr(b, e - b + 1);
         std::size_t used = 0;
@@ -170,14 +171,17 @@ std::vector<int> parse_index_list(std::string_view field, std::string_view s) {
         } catch (const std::exception&) {
             used = 0;
         }
-        if (used != item.size() || v < 0 || v > Limits::max_tokens) {
-            throw ConfigError(std::string(field), std::string(field) + ": '" + clip(item) +
-                                                      "' is not a token index (0.." +
-                                                      std::to_string(Limits::max_tokens) + ")");
+        if (used != item.size() || v < 0 || v > max_value) {
+            throw ConfigError(std::string(field), std::string(field) + ": '" + clip(item) + "' is not " + std::string(what) +
+                                                      " (0.." + std::to_string(max_value) + ")");
         }
         out.push_back(static_cast<int>(v));
     }
     return out;
+}
+
+std::vector<int> parse_index_list(std::string_view field, std::string_view s) {
+    return parse_int_list(field, s, Limits::max_tokens, "a token index", "token indices");
 }
 
 std::uint64_t parse_seed(std::string_view field, std::string_view s) {

@@ -99,6 +99,10 @@ RopeStyle parse_rope_style(std::string_view s);
 ScaleMode parse_scale(std::string_view s);
 // "0,1, 3" -> {0, 1, 3}; throws ConfigError("padding", ...) on anything else.
 std::vector<int> parse_index_list(std::string_view field, std::string_view s);
+// "0,1, 3" -> {0, 1, 3}, each in [0, max_value]; messages name one item `what` ("a token id") and
+// the list `items` ("token ids"). Throws ConfigError(field, ...).
+std::vector<int> parse_int_list(std::string_view field, std::string_view s, int max_value, std::string_view what,
+                                std::string_view items);
 // Decimal digits only, 0 to 2^64 - 1: "-1" and "1e3" are refused rather than wrapped or read as 1.
 // Throws ConfigError(field, ...).
 std::uint64_t parse_seed(std::string_view field, std::string_view s);

@@ -1,6 +1,7 @@
 #include "core/io/safetensors.hpp"
 
 #include "core/io/json_read.hpp"
+#include "core/unicode.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -129,39 +130,13 @@ namespace {
 // Offset of the first byte that breaks UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF),
 // or npos when `s` is valid.
 std::size_t utf8_error(std::string_view s) {
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    const std::size_t n = s.size();
-    std::size_t i = 0;
-    while (i < n) {
-        const unsigned c = p[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
-        unsigned lo = 0x80, hi = 0xbf;  // allowed range of the second byte
-        if (c >= 0xc2 && c <= 0xdf) {
-            len = 2;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            len = 3;
-            if (c == 0xe0) lo = 0xa0;  // overlong
-            if (c == 0xed) hi = 0x9f;  // surrogates
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            len = 4;
-            if (c == 0xf0) lo = 0x90;  // overlong
-            if (c == 0xf4) hi = 0x8f;  // past U+10FFFF
-        } else {
-            return i;
-        }
-        if (n - i < len) return i;
-        if (p[i + 1] < lo || p[i + 1] > hi) return i;
-        for (std::size_t k = 2; k < len; ++k)
-            if ((p[i + k] & 0xc0u) != 0x80u) return i;
+    for (std::size_t i = 0; i < s.size();) {
+        const std::size_t len = valid_utf8_length(s, i);
+        if (len == 0) return i;
         i += len;
     }
     return std::string_view::npos;
 }
-
 
 // "[3, 4]"; past 8 dims "[1, 1, 1, 1, 1, 1, 1, 1, … (1000 dims)]" so a hostile rank stays short.
 template <typename Int>

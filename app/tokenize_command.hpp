@@ -1,0 +1,22 @@
+// `attnviz tokenize --model DIR (--text "..." | --ids 1,2,3) [--no-special]`: a real tokenizer's ids
+// and tokens as one line of JSON.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace attnviz {
+
+struct TokenizeRequest {
+    std::filesystem::path model;      // a folder with tokenizer.json, or vocab.json + merges.txt
+    std::optional<std::string> text;  // encode this ...
+    std::optional<std::string> ids;   // ... or decode these ("1,2,3")
+    bool special = true;              // the post-processor's special tokens (BOS) when encoding
+};
+
+// {"ids": [...], "tokens": [...]} for --text, plus "text" (the decoded ids) for --ids; tokens as
+// BpeTokenizer::token_text shows them. One line, newline-terminated. Throws ConfigError.
+std::string run_tokenize_command(const TokenizeRequest& req);
+
+}  // namespace attnviz
