@@ -95,11 +95,7 @@ void StackFlags::apply_to(ModelSpec& spec) const {
         if (!spec.ids.empty()) throw ConfigError("ids", "--ids needs --model: the toy model reads --text");
         return;
     }
-    auto m = std::make_shared<HfModel>(load_hf_model(model_dir));
-    if (spec.ids.empty()) {
-        throw ConfigError("ids", m->name() + " is loaded, but running it on --text needs its tokenizer: give token ids with --ids");
-    }
-    spec.pretrained = std::move(m);
+    spec.pretrained = std::make_shared<HfModel>(load_hf_model(model_dir));
 }
 
 }  // namespace attnviz

@@ -398,8 +398,21 @@ HfModel load_hf_model(const fs::path& dir, const LoadProgress& progress) {
     TensorReader r(ck, progress, load_bytes_needed(m.config));
     if (m.config.family == HfFamily::Gpt2) load_gpt2(m.config, ck, r, m.weights);
     else load_llama(m.config, r, m.weights);
+    if (fs::exists(dir / "tokenizer.json") || fs::exists(dir / "vocab.json"))
+        m.tokenizer = std::make_shared<BpeTokenizer>(BpeTokenizer::load(dir));
     auto vocab = std::make_shared<Vocabulary>();
-    for (int v = 0; v < m.config.vocab; ++v) vocab->tokens.push_back("#" + std::to_string(v));
+    vocab->tokens.reserve(static_cast<std::size_t>(m.config.vocab));
+    for (int v = 0; v < m.config.vocab; ++v) {
+        std::string shown = "#" + std::to_string(v);
+        if (m.tokenizer && v < m.tokenizer->vocab_size()) {
+            try {
+                shown = m.tokenizer->token_text(v);
+            } catch (const ConfigError&) {
+                // an id the tokenizer leaves unused keeps its number
+            }
+        }
+        vocab->tokens.push_back(std::move(shown));
+    }
     m.vocab = std::move(vocab);
     return m;
 }
@@ -418,8 +431,12 @@ std::string HfModel::name() const {
     return dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
 }
 
-StackModel pretrained_model(const std::shared_ptr<const HfModel>& m, const std::vector<int>& ids) {
+StackModel pretrained_model(const std::shared_ptr<const HfModel>& m, const std::string& text, const std::vector<int>& given) {
     ATTNVIZ_ASSERT(m && m->vocab);
+    if (given.empty() && !m->tokenizer) {
+        throw ConfigError("ids", m->name() + " has no tokenizer (tokenizer.json or vocab.json + merges.txt): give token ids");
+    }
+    const std::vector<int> ids = given.empty() ? m->tokenizer->encode(text) : given;
     std::vector<std::string> texts;
     for (int id : ids) texts.push_back(id >= 0 && id < m->vocab->size() ? m->vocab->tokens[static_cast<std::size_t>(id)] : "?");
     StackModel s;

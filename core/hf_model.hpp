@@ -18,6 +18,7 @@
 // [SECTION] discovery
 #pragma once
 
+#include "core/hf_tokenizer.hpp"
 #include "core/induction_model.hpp"
 #include "core/io/safetensors.hpp"
 #include "core/stack.hpp"
@@ -100,7 +101,10 @@ struct HfModel {
     StackWeights weights;
     std::uint64_t bytes_on_disk = 0;
     std::string dtype;
-    // Every id's text as shown (the tokenizer's tokens; "#id" without a tokenizer): [V].
+    // The folder's tokenizer (tokenizer.json, or vocab.json + merges.txt); null when it has none,
+    // and the model then runs on ids only.
+    std::shared_ptr<const BpeTokenizer> tokenizer;
+    // Every id's text as shown (the tokenizer's tokens; "#id" without one or past its ids): [V].
     std::shared_ptr<const Vocabulary> vocab;
     std::string name() const;  // "org/name" from a cache path, else the folder's name
 };
@@ -113,9 +117,10 @@ std::uint64_t load_bytes_needed(const HfConfig& c);
 // its shape and the one the config needs), LoadCancelled.
 HfModel load_hf_model(const std::filesystem::path& dir, const LoadProgress& progress = {});
 
-// A stack model over the loaded one (weights and vocabulary shared, not copied) for `ids`, each
-// shown as its vocabulary entry. Throws ConfigError("ids", …) as model_inputs does.
-StackModel pretrained_model(const std::shared_ptr<const HfModel>& m, const std::vector<int>& ids);
+// A stack model over the loaded one (weights and vocabulary shared, not copied) for `ids`, or, when
+// `ids` is empty, for `text` through the model's tokenizer; each token shown as its vocabulary
+// entry. Throws ConfigError("ids" / "text", …) as model_inputs and the tokenizer do.
+StackModel pretrained_model(const std::shared_ptr<const HfModel>& m, const std::string& text, const std::vector<int>& ids);
 
 // The model's inputs for token ids: X = the embedding rows, `texts` shown as the tokens. Throws
 // ConfigError("ids", …) for an id outside the vocabulary, an empty or over-long input, or (GPT-2)

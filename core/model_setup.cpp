@@ -91,7 +91,7 @@ StackModel build_model(const ModelSpec& spec, std::vector<HeadKind>* head_kinds,
         if (!spec.edits.empty()) {
             throw ConfigError("edit", "editing the weights of a loaded model is not supported (clear the edits or use the toy model)");
         }
-        m = pretrained_model(spec.pretrained, spec.ids);
+        m = pretrained_model(spec.pretrained, spec.config.text, spec.ids);
     } else if (spec.model == ModelPreset::Induction) {
         m = build_induction_model(spec.config);
         auto w = std::make_shared<StackWeights>(*m.weights_ptr);  // the edits change this run's copy only

@@ -243,8 +243,8 @@ void draw_controls(UiContext& ctx) {
     ImGui::PushItemWidth(-110);
 
     ImGui::TextDisabled("Input");
-    if (st.pretrained) {
-        // A loaded model reads token ids (its tokenizer, when the folder has one, makes them from text).
+    if (st.pretrained && !st.pretrained->tokenizer) {
+        // A loaded model without a tokenizer reads token ids; with one, the text box feeds it.
         std::string ids;
         for (int id : st.ids) ids += (ids.empty() ? "" : ",") + std::to_string(id);
         if (ImGui::InputText("token ids", &ids, ImGuiInputTextFlags_EnterReturnsTrue)) {
@@ -335,6 +335,8 @@ void draw_controls(UiContext& ctx) {
     field_error(st, "padding");
     if (!st.error.empty() && st.error_field.empty()) ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", st.error.c_str());
     ImGui::PopItemWidth();
+    // Typing replaces ids given on the command line: the tokenizer makes them from the text now.
+    if (st.pretrained && c.text != st.config.text && !st.ids.empty()) st.ids.clear();
     st.edit(c);
     // After the edit above, which would otherwise overwrite the step with the older copy.
     st.step_heads(heads_step);

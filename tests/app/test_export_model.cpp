@@ -46,7 +46,7 @@ TEST(ExportModel, BrokenFoldersAndBadIdsExitTwoWithOneLine) {
     };
     const std::vector<Case> cases = {
         {"export --model " + m + " --ids 1,99" + out, "token id 99"},
-        {"export --model " + m + out, "--ids"},
+        {"export --model " + m + out, "has no tokenizer"},
         {"export --ids 1,2" + out, "--ids needs --model"},
         {"export --model " + shell_quote((dir / "none").string()) + " --ids 1" + out, "no config.json"},
     };
