@@ -3,6 +3,7 @@
 #include "core/io/session.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 
 namespace attnviz {
@@ -450,12 +451,94 @@ struct AppState::Job {
     std::future<Outcome> done;
 };
 
+// The loader thread owns only the shared progress counters and its own result, so no cycle keeps a
+// finished load alive (as for Job).
+struct AppState::LoadJob {
+    struct Shared {
+        std::atomic<bool> cancel{false};
+        std::atomic<std::uint64_t> done{0}, total{0};
+    };
+    struct Outcome {
+        std::shared_ptr<const HfModel> model;
+        std::string error;
+    };
+    std::shared_ptr<Shared> shared = std::make_shared<Shared>();
+    std::future<Outcome> result;
+};
+
+void AppState::start_model_load(const std::filesystem::path& dir) {
+    if (load_job_) {
+        set_status("a model is already loading: wait for it or cancel it first", true);
+        return;
+    }
+    load_job_ = std::make_unique<LoadJob>();
+    model_load_active = true;
+    model_load_path = dir;
+    model_load_done = model_load_total = 0;
+    load_job_->result = std::async(std::launch::async, [dir, shared = load_job_->shared] {
+        LoadJob::Outcome out;
+        LoadProgress p;
+        p.cancel = &shared->cancel;
+        p.on_progress = [&](std::uint64_t done, std::uint64_t total) {
+            shared->done = done;
+            shared->total = total;
+        };
+        try {
+            out.model = std::make_shared<HfModel>(load_hf_model(dir, p));
+        } catch (const LoadCancelled&) {
+            out.error = "loading " + dir.string() + " cancelled";
+        } catch (const std::bad_alloc&) {
+            out.error = dir.string() + ": out of memory while loading";
+        } catch (const std::exception& e) {
+            out.error = e.what();
+        }
+        return out;
+    });
+    set_status("loading " + dir.string() + " …", false);
+}
+
+void AppState::cancel_model_load() {
+    if (load_job_) load_job_->shared->cancel = true;
+}
+
+bool AppState::poll_model_load() {
+    if (!load_job_) return false;
+    model_load_done = load_job_->shared->done;
+    model_load_total = load_job_->shared->total;
+    if (load_job_->result.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;
+    LoadJob::Outcome out = load_job_->result.get();
+    load_job_.reset();
+    model_load_active = false;
+    if (!out.model) {
+        set_status("model not loaded, the current one kept: " + out.error, true);
+        return false;
+    }
+    pretrained = std::move(out.model);
+    ids.clear();
+    dirty = true;
+    set_status("loaded " + pretrained->name() + " (" + pretrained->config.model_type + ", " +
+                   std::to_string(pretrained->config.layers) + " layers, " + pretrained->dtype + ")" +
+                   (pretrained->tokenizer ? "" : ": no tokenizer in the folder, type token ids"),
+               false);
+    return true;
+}
+
+void AppState::close_model() {
+    if (!pretrained) return;
+    pretrained.reset();
+    ids.clear();
+    dirty = true;
+}
+
 AppState::AppState() = default;
-AppState::~AppState() = default;
+AppState::~AppState() {
+    if (load_job_) load_job_->shared->cancel = true;  // the loader stops at its next tensor
+}
 AppState::AppState(AppState&&) noexcept = default;
 AppState& AppState::operator=(AppState&&) noexcept = default;
 
 bool AppState::poll_recompute() {
+    poll_model_load();
     bool adopted = false;
     if (job_ && job_->done.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
         Job::Outcome finished = job_->done.get();

@@ -55,7 +55,7 @@ struct DecodeState {
 
 struct AppState {
     AppState();
-    ~AppState();  // waits for a background recompute still running
+    ~AppState();  // cancels a model load; waits for it and for a background recompute still running
     AppState(AppState&&) noexcept;
     AppState& operator=(AppState&&) noexcept;
 
@@ -100,6 +100,11 @@ struct AppState {
     std::string status;         // last export / save message shown in the status bar
     bool status_is_error = false;
 
+    // Opening a model folder runs off the UI thread; these report it (model_load_active while it runs).
+    bool model_load_active = false;
+    std::filesystem::path model_load_path;
+    std::uint64_t model_load_done = 0, model_load_total = 0;  // float32 bytes converted so far, of all
+
     // ---- intents -------------------------------------------------------------------
     void edit(const Config& next);        // records an edit; dirty when anything changed
     void toggle_padding(int token);       // clicking a token chip
@@ -111,6 +116,13 @@ struct AppState {
     bool is_ablated(int layer, int head) const;
     void set_ablate_mode(AblationMode m);
     void clear_ablations();
+    // Loads a Hugging Face folder in the background (refused at once, with the status bar naming
+    // why, when one is already loading). On success the model replaces the toy one (or the previous
+    // model) and runs on the text; on failure or Cancel the current model stays.
+    void start_model_load(const std::filesystem::path& dir);
+    void cancel_model_load();
+    bool poll_model_load();               // per frame; true when a model was adopted
+    void close_model();                   // back to the toy model
     void set_edit(const CellEdit& e);     // replaces an earlier edit of the same cell
     void clear_edits();                   // back to the preset's (or the seed's) values
     void next_stage();
@@ -158,6 +170,8 @@ struct AppState {
 private:
     struct Job;
     std::unique_ptr<Job> job_;
+    struct LoadJob;
+    std::unique_ptr<LoadJob> load_job_;
     struct PendingSelection {
         ModelSpec spec;     // applied when a trace of exactly this spec is adopted
         int head = 0, query = 0, layer = 0;

@@ -143,7 +143,8 @@ bool combo(const char* label, E& value, const E (&options)[N]) {
 }
 
 // Which model runs, its depth and blocks, the selected layer, ablations and the memory kept.
-void draw_model_section(AppState& st) {
+void draw_model_section(UiContext& ctx) {
+    AppState& st = ctx.state;
     ImGui::Separator();
     ImGui::TextDisabled("Model");
     const char* models[] = {"random stack (seed)", "induction circuit (2 layers, designed)"};
@@ -155,12 +156,18 @@ void draw_model_section(AppState& st) {
                             m.config.layers, m.config.heads, m.config.kv_heads, m.config.d_model, m.dtype.c_str(),
                             mib(m.bytes_on_disk).c_str());
         ImGui::PopTextWrapPos();
-        if (ImGui::SmallButton("Close model")) {
-            st.pretrained.reset();
-            st.ids.clear();
-            st.dirty = true;
-        }
-        if (ImGui::IsItemHovered()) ImGui::SetTooltip("Back to the toy model and the text box");
+        if (ImGui::SmallButton("Close model")) st.close_model();
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("Back to the toy model");
+        ImGui::SameLine();
+    }
+    if (ImGui::SmallButton("Open model…")) ctx.open_model.open_requested = true;
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("A Hugging Face model folder (GPT-2, Llama, Mistral, Qwen2) from the cache or anywhere on disk");
+    if (st.model_load_active) {
+        const float f = st.model_load_total ? static_cast<float>(static_cast<double>(st.model_load_done) / static_cast<double>(st.model_load_total)) : 0.0f;
+        ImGui::ProgressBar(f, ImVec2(-60, 0), (mib(st.model_load_done) + " of " + mib(st.model_load_total)).c_str());
+        ImGui::SameLine();
+        if (ImGui::SmallButton("Cancel")) st.cancel_model_load();
     }
     int model = st.model_preset == ModelPreset::Induction ? 1 : 0;
     forceable_arch(st, "model-preset", [&] {
@@ -274,7 +281,7 @@ void draw_controls(UiContext& ctx) {
         }
     }
 
-    draw_model_section(st);
+    draw_model_section(ctx);
 
     ImGui::Separator();
     ImGui::TextDisabled("Sizes");
@@ -398,6 +405,7 @@ void draw_controls(UiContext& ctx) {
     }
     ImGui::SameLine();
     draw_examples_menu(ctx);
+    draw_open_model_dialog(ctx);
     if (const auto chosen = ctx.browser.draw()) {
         switch (ctx.browsing) {
             case UiContext::Browse::ExportFolder: ctx.export_dir = *chosen; break;
@@ -407,6 +415,7 @@ void draw_controls(UiContext& ctx) {
             case UiContext::Browse::LoadSession:
                 if (st.load_session_from(*chosen)) ctx.session_path = *chosen;
                 break;
+            case UiContext::Browse::ModelFolder: st.start_model_load(*chosen); break;
             case UiContext::Browse::None: break;
         }
         ctx.browsing = UiContext::Browse::None;

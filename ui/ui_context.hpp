@@ -120,6 +120,14 @@ struct ModelViewState {
     MatRM blocks[2];                    // the blocks of qk shown (they must outlive the draw)
 };
 
+// The Open model dialog: the models found in the Hugging Face cache, listed when it opens.
+struct OpenModelState {
+    bool open_requested = false;
+    std::filesystem::path cache;
+    std::vector<HfEntry> entries;
+    std::uint64_t available = 0;        // MemAvailable when listed
+};
+
 // The side bar's text box: the wrapped copy it edits, and the text and width it was wrapped for.
 struct TextBoxState {
     SoftWrap wrap;
@@ -157,6 +165,7 @@ struct UiContext {
     EditViewState edit;
     QuizViewState quiz;
     ModelViewState model;
+    OpenModelState open_model;
     MatRM next_lens;                                 // [L, n] the logit lens heatmap's values
     std::vector<std::string> next_lens_labels;       // "after L0", …
     RecurrenceViewState recurrence;
@@ -165,7 +174,7 @@ struct UiContext {
     std::shared_ptr<void> positional;
 
     // One modal browser serves the export folder and the session files; `browsing` says for what.
-    enum class Browse { None, ExportFolder, LoadSession, SaveSession };
+    enum class Browse { None, ExportFolder, LoadSession, SaveSession, ModelFolder };
     FileBrowser browser;
     Browse browsing = Browse::None;
 

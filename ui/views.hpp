@@ -25,6 +25,7 @@ void draw_length_view(UiContext& ctx);    // ui/length_view.cpp: positions past 
 void draw_edit_view(UiContext& ctx);      // ui/edit_view.cpp: edit any weight or embedding cell
 void draw_quiz_view(UiContext& ctx);      // ui/quiz_view.cpp: questions on the live numbers
 void draw_status_bar(UiContext& ctx, float fps);  // ui/status_bar.cpp
+void draw_open_model_dialog(UiContext& ctx);  // ui/open_model_dialog.cpp: the cache's models, a folder, loading
 void draw_help(bool* open);                // ui/help_window.cpp: shortcuts and a glossary
 
 }  // namespace attnviz

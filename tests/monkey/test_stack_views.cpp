@@ -2,6 +2,7 @@
 // layer and head on click and ablate on right-click, the layer shortcuts move every attention
 // view, and the Block and Next token views draw every layer of a deep model with balanced frames.
 #include "tests/monkey/ui_harness.hpp"
+#include "tests/hf_fixture.hpp"
 
 #include <imgui_internal.h>
 
@@ -9,6 +10,7 @@
 
 #include <filesystem>
 #include <set>
+#include <unistd.h>
 #include <utility>
 
 namespace attnviz::testing {
@@ -117,6 +119,58 @@ TEST(StackViews, InductionModelShowsItsExplanationAndPredictsTheRepeat) {
     for (int k = 0; k < 2; ++k) ASSERT_EQ(s.frame(), "");
     EXPECT_NE(window_named("model_grid"), nullptr);
     EXPECT_EQ(s.ctx->model.qk.size(), 2u) << "the explainer built each layer's W_Q·W_Kᵀ";
+}
+
+TEST(OpenModelDialog, ListsTheCacheAndOpensAModelWithBalancedFrames) {
+    const std::filesystem::path cache = std::filesystem::temp_directory_path() / ("attnviz-hub-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(cache);
+    test::HfSpec spec;
+    spec.model_type = "llama";
+    spec.kv_heads = 2;
+    test::write_hf_model(cache / "models--org--tiny" / "snapshots" / "r1", spec);
+    setenv("HF_HUB_CACHE", cache.c_str(), 1);
+    UiSession s(shared_window(), ImVec2(1600, 1000), std::filesystem::temp_directory_path());
+    ASSERT_TRUE(s.state.recompute_now());
+    for (int k = 0; k < 2; ++k) ASSERT_EQ(s.frame(), "");
+    std::string error;
+    ASSERT_TRUE(click_item(s, "controls", "Open model…", error));
+    EXPECT_EQ(error, "");
+    for (int k = 0; k < 2; ++k) ASSERT_EQ(s.frame(), "");
+    ASSERT_EQ(s.ctx->open_model.entries.size(), 1u);
+    EXPECT_EQ(s.ctx->open_model.entries[0].name, "org/tiny");
+    ImGuiWindow* dialog = window_named("Open model");
+    ASSERT_NE(dialog, nullptr);
+    // "Open" sits inside the table's row (PushID 0) of the dialog: sweep the dialog for it.
+    bool opened = false;
+    const ImRect r = dialog->InnerRect;
+    ImGuiIO& io = s.io();
+    for (float y = r.Min.y + 2; y < r.Max.y && !opened; y += 6) {
+        for (float x = r.Min.x + 2; x < r.Max.x && !opened; x += 8) {
+            io.MousePos = ImVec2(x, y);
+            ASSERT_EQ(s.frame(false), "");
+            ImGuiContext& g = *ImGui::GetCurrentContext();
+            if (g.HoveredId == 0 || !g.HoveredWindow || std::string(g.HoveredWindow->Name).find("models") == std::string::npos) continue;
+            io.MouseDown[0] = true;
+            ASSERT_EQ(s.frame(false), "");
+            io.MouseDown[0] = false;
+            ASSERT_EQ(s.frame(false), "");
+            opened = s.state.model_load_active || s.state.pretrained;
+        }
+    }
+    ASSERT_TRUE(opened) << "no Open button found in the dialog";
+    for (int k = 0; k < 500 && !s.state.pretrained; ++k) ASSERT_EQ(s.frame(false), "");
+    ASSERT_TRUE(s.state.pretrained);
+    EXPECT_NE(s.state.error.find("no tokenizer"), std::string::npos) << "this folder has none: " << s.state.error;
+    s.state.ids = {1, 5, 9, 1, 5};
+    s.state.dirty = true;
+    for (View v : {View::Model, View::NextToken, View::Heads}) {
+        s.state.view = v;
+        for (int k = 0; k < 3; ++k) ASSERT_EQ(s.frame(), "");
+    }
+    EXPECT_EQ(s.state.stack.layers.size(), 2u);
+    EXPECT_EQ(s.state.trace.config.n_kv_heads, 2);
+    unsetenv("HF_HUB_CACHE");
+    std::filesystem::remove_all(cache);
 }
 
 }  // namespace

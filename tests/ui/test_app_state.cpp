@@ -332,6 +332,46 @@ TEST(AppStateStack, ALoadedModelRunsOnItsIdsAndLocksTheToyControls) {
     EXPECT_EQ(st.trace.n, 6) << "the last good run stays";
 }
 
+TEST(AppStateStack, ModelsLoadInTheBackgroundAndAFailedLoadKeepsTheCurrentOne) {
+    test::TempDir dir;
+    test::HfSpec spec;
+    test::write_hf_model(dir / "gpt2", spec);
+    AppState st = ready();
+    const auto wait_for_load = [&] {
+        for (int k = 0; k < 2000 && st.model_load_active; ++k) {
+            st.poll_recompute();
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+    };
+    st.start_model_load(dir / "missing");
+    EXPECT_TRUE(st.model_load_active);
+    wait_for_load();
+    EXPECT_FALSE(st.pretrained);
+    EXPECT_TRUE(st.status_is_error);
+    EXPECT_NE(st.status.find("no config.json"), std::string::npos) << st.status;
+
+    st.start_model_load(dir / "gpt2");
+    wait_for_load();
+    ASSERT_TRUE(st.pretrained);
+    EXPECT_EQ(st.model_load_done, st.model_load_total);
+    EXPECT_NE(st.status.find("no tokenizer"), std::string::npos) << "a folder without one asks for ids: " << st.status;
+    st.ids = {1, 2, 3};
+    st.dirty = true;
+    ASSERT_TRUE(st.recompute_now());
+    EXPECT_EQ(st.trace.tokens[2], "#3");
+
+    // A broken folder leaves the loaded model in place.
+    std::ofstream(dir / "gpt2" / "config.json") << R"({"model_type": "bert"})";
+    st.start_model_load(dir / "gpt2");
+    wait_for_load();
+    ASSERT_TRUE(st.pretrained);
+    EXPECT_NE(st.status.find("\"bert\" is not supported"), std::string::npos) << st.status;
+    st.close_model();
+    EXPECT_FALSE(st.pretrained);
+    ASSERT_TRUE(st.recompute_now());
+    EXPECT_EQ(st.trace.tokens[1], "cat") << "the toy model again";
+}
+
 TEST(AppStateDecode, StepsFillOneRowEachAndMatchTheCausalTrace) {
     AppState st;
     st.config.causal = true;
