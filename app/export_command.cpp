@@ -194,6 +194,15 @@ std::vector<std::string> export_trace(const ExportRequest& req) {
     if (req.format != ExportFormat::Csv) {
         extra["stack"] = stack_arch_to_json(model.arch, spec.model, spec.ablate);
         extra["vocab_size"] = model.vocab().size();
+        if (spec.pretrained) {
+            const HfModel& hf = *spec.pretrained;
+            extra["model"] = {{"path", hf.dir.string()},       {"name", hf.name()},
+                              {"model_type", hf.config.model_type}, {"n_layers", hf.config.layers},
+                              {"n_heads", hf.config.heads},     {"n_kv_heads", hf.config.kv_heads},
+                              {"d_model", hf.config.d_model},   {"head_dim", hf.config.head_dim},
+                              {"vocab_size", hf.config.vocab},  {"dtype", hf.dtype}};
+            extra["token_ids"] = model.token_ids;
+        }
         std::vector<std::vector<TopToken>> next(static_cast<std::size_t>(t.n));
         for (int i = 0; i < t.n; ++i) next[static_cast<std::size_t>(i)] = top_k(st.probs.row(i), model.vocab(), req.top_k);
         extra["next_token"] = next_token_to_json(next);

@@ -441,6 +441,7 @@ StackModel pretrained_model(const std::shared_ptr<const HfModel>& m, const std::
     for (int id : ids) texts.push_back(id >= 0 && id < m->vocab->size() ? m->vocab->tokens[static_cast<std::size_t>(id)] : "?");
     StackModel s;
     s.inputs = model_inputs(*m, ids, texts);
+    s.token_ids = ids;
     s.arch = m->arch;
     s.vocab_ptr = m->vocab;
     s.weights_ptr = std::shared_ptr<const StackWeights>(m, &m->weights);  // aliases the loaded model

@@ -31,6 +31,7 @@ struct StackModel {
     std::shared_ptr<const Vocabulary> vocab_ptr;
     std::shared_ptr<const StackWeights> weights_ptr;
     std::string summary;     // what was forced and why, for the UI
+    std::vector<int> token_ids;  // a pretrained model's input ids (the toy models' are vocabulary ids of the text)
     const Vocabulary& vocab() const { return *vocab_ptr; }
     const StackWeights& weights() const { return *weights_ptr; }
 };

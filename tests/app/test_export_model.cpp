@@ -33,6 +33,12 @@ TEST(ExportModel, LoadedModelsExportTheirWholeStack) {
         EXPECT_EQ(j["config"]["n_kv_heads"], s.kv_heads);
         EXPECT_EQ(j["tokens"][1], "#17");
         EXPECT_EQ(j["next_token"].size(), 5u);
+        EXPECT_EQ(j["token_ids"], nlohmann::json({3, 17, 5, 3, 17}));
+        EXPECT_EQ(j["model"]["model_type"], type);
+        EXPECT_EQ(j["model"]["n_layers"], 2);
+        EXPECT_EQ(j["model"]["n_kv_heads"], s.kv_heads);
+        EXPECT_EQ(j["model"]["dtype"], "BF16");
+        EXPECT_EQ(j["model"]["path"], (dir / "m").string());
     }
 }
 
