@@ -483,6 +483,13 @@ std::vector<TopToken> lens_top_k(const StackTrace& t, const StackWeights& w, con
 void add_head_scores(const Trace& a, HeadScores& s) {
     const int n = a.n, h = a.config.n_heads;
     std::vector<float> prev(h), same(h), first(h), dup(h), ind(h);
+    // Cross-attention's keys are another sequence's tokens: no detector compares positions across
+    // the two, so each scores 0.
+    if (a.config.cross() || a.m != a.n) {
+        for (auto* row : {&s.previous_token, &s.same_position, &s.first_token, &s.duplicate_token, &s.induction})
+            row->push_back(std::vector<float>(static_cast<std::size_t>(h), 0.0f));
+        return;
+    }
     for (int k = 0; k < h; ++k) {
         const MatRM& A = a.weights[static_cast<std::size_t>(k)];
         double sp = 0, ss = 0, sf = 0, sd = 0, si = 0;

@@ -236,7 +236,7 @@ std::vector<std::vector<LensCell>> logit_lens(const StackTrace& t, const StackWe
 // The k most probable tokens read off the stream after `layer` at position `pos`.
 std::vector<TopToken> lens_top_k(const StackTrace& t, const StackWeights& w, const Vocabulary& vocab, int layer, int pos, int k);
 
-// Appends one layer's row of every detector (the formulas at HeadScores).
+// Appends one layer's row of every detector (the formulas at HeadScores); zeros for cross-attention.
 void add_head_scores(const Trace& attn, HeadScores& s);
 
 }  // namespace attnviz

@@ -329,6 +329,20 @@ TEST(Stack, DetectorFormulasByHand) {
     EXPECT_NEAR(s.induction[0][0], (0.6 + 0.3) / 2, 1e-6);              // i=2 → j+1=1; i=3 → j+1=2
 }
 
+TEST(Stack, CrossAttentionRunsOnOneLayerWithZeroDetectorScores) {
+    // n = 3 queries over m = 6 source keys: no detector reads A[i, i] or compares the two texts.
+    Config c;
+    c.text = "a b c";
+    c.source = "le chat est assis sur le";
+    ModelSpec spec;
+    spec.config = c;
+    const StackTrace t = run_model(spec).stack;
+    ASSERT_EQ(t.layers[0].attn.m, 6);
+    for (const auto* row : {&t.scores.previous_token, &t.scores.same_position, &t.scores.induction})
+        EXPECT_EQ((*row)[0], std::vector<float>(4, 0.0f));
+    EXPECT_EQ(t.next.size(), 3u);
+}
+
 TEST(Stack, BadArchitecturesAreRefusedNamingTheField) {
     StackArch a;
     a.layers = 0;
