@@ -6,6 +6,7 @@
 //   ATTNVIZ_MONKEY_SEED=S ATTNVIZ_MONKEY_ONLY=config/view [ATTNVIZ_MONKEY_EVENTS=N]
 //     xvfb-run -a build/attnviz_monkey_tests --gtest_filter=Monkey.*
 #include "tests/monkey/monkey.hpp"
+#include "tests/hf_fixture.hpp"
 #include "tests/monkey/ui_harness.hpp"
 
 #include "core/rng.hpp"
@@ -33,7 +34,7 @@ namespace attnviz::testing {
 namespace {
 
 constexpr std::uint64_t kDefaultSeed = 20251203;
-constexpr long kDefaultEventsPerSession = 560;  // × 12 configurations × 16 views ≥ 100 000
+constexpr long kDefaultEventsPerSession = 520;  // × 13 configurations × 16 views ≥ 100 000
 
 struct Scenario {
     const char* name;
@@ -106,6 +107,21 @@ const std::vector<Scenario>& scenarios() {
              StackArch a;
              a.placement = NormPlacement::Post;  // forced away while the induction model runs
              st.set_arch(a);
+         }},
+        {"hf-llama-gqa", {1280, 800}, [](AppState& st, UiContext&) {
+             // A Hugging Face folder made here (no tokenizer: typed text asks for ids).
+             static const std::filesystem::path dir = [] {
+                 const auto d = std::filesystem::temp_directory_path() / ("attnviz-monkey-hf-" + std::to_string(::getpid()));
+                 test::HfSpec spec;
+                 spec.model_type = "qwen2";
+                 spec.kv_heads = 2;
+                 spec.dtype = Dtype::BF16;
+                 test::write_hf_model(d, spec);
+                 return d;
+             }();
+             st.pretrained = std::make_shared<HfModel>(load_hf_model(dir));
+             st.ids = {3, 17, 5, 3, 17, 42, 8};
+             st.dirty = true;
          }},
         {"decode-finished", {1600, 1000}, [](AppState& st, UiContext&) {
              st.config.causal = true;
@@ -248,6 +264,7 @@ TEST(Monkey, EveryViewEveryConfiguration) {
         }
     }
     g_replay[0] = '\0';
+    std::filesystem::remove_all(std::filesystem::temp_directory_path() / ("attnviz-monkey-hf-" + std::to_string(::getpid())));
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("monkey: seed %llu, %ld sessions, %ld events in %ld frames, %.1f s\n",
                 static_cast<unsigned long long>(base), sessions, events, frames, s);
