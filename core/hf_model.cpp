@@ -282,8 +282,6 @@ class TensorReader {
 public:
     TensorReader(const HfCheckpoint& ck, const LoadProgress& p, std::uint64_t total) : ck_(ck), progress_(p), total_(total) {}
 
-    const TensorInfo* find(const std::string& name) const { return ck_.find(name); }
-
     // The tensor as a [rows, cols] matrix (a vector: [1, cols]), transposed when `transpose`.
     MatRM matrix(const std::string& name, std::int64_t rows, std::int64_t cols, bool transpose = false) {
         const SafetensorsFile* file = nullptr;
@@ -417,7 +415,7 @@ HfModel load_hf_model(const fs::path& dir, const LoadProgress& progress) {
     return m;
 }
 
-std::string HfModel::name() const {
+std::string hf_model_name(const fs::path& dir) {
     // …/models--ORG--NAME/snapshots/REV → ORG/NAME
     for (fs::path p = dir; p.has_parent_path() && p != p.parent_path(); p = p.parent_path()) {
         const std::string s = p.filename().string();
@@ -486,9 +484,7 @@ fs::path hf_hub_cache() {
 HfEntry describe_hf_folder(const fs::path& dir) {
     HfEntry e;
     e.dir = dir;
-    HfModel named;
-    named.dir = dir;
-    e.name = named.name();
+    e.name = hf_model_name(dir);
     try {
         const fs::path cfg = dir / "config.json";
         if (!fs::is_regular_file(cfg)) throw ConfigError("config.json", "no config.json");

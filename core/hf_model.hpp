@@ -93,6 +93,9 @@ struct LoadCancelled : std::runtime_error {
     LoadCancelled() : std::runtime_error("loading cancelled") {}
 };
 
+// "ORG/NAME" for a folder inside models--ORG--NAME (the cache), else the folder's own name.
+std::string hf_model_name(const std::filesystem::path& dir);
+
 struct HfModel {
     std::filesystem::path dir;
     HfConfig config;
@@ -106,7 +109,7 @@ struct HfModel {
     std::shared_ptr<const BpeTokenizer> tokenizer;
     // Every id's text as shown (the tokenizer's tokens; "#id" without one or past its ids): [V].
     std::shared_ptr<const Vocabulary> vocab;
-    std::string name() const;  // "org/name" from a cache path, else the folder's name
+    std::string name() const { return hf_model_name(dir); }
 };
 
 // Float32 bytes the loaded weights take (what loading needs on top of the mapped files).

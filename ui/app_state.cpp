@@ -140,27 +140,32 @@ Config AppState::effective_config() const {
 
 ModelSpec AppState::spec() const { return ModelSpec{config, preset, edits, arch, model_preset, ablate, pretrained, ids}; }
 
+namespace {
+
+// What a whole model (the induction circuit, a loaded one) decides for itself; a loaded model also
+// fixes the seed, temperature, model preset and RoPE settings.
+bool model_decides(std::string_view field, bool loaded) {
+    for (std::string_view f : {"d_model", "n_heads", "n_kv_heads", "d_k", "d_v", "positional", "scale", "causal", "window",
+                               "layers", "mlp", "norm", "ln", "preset"})
+        if (f == field) return true;
+    if (!loaded) return false;
+    for (std::string_view f : {"seed", "temperature", "model-preset", "rope_base", "rope_style"})
+        if (f == field) return true;
+    return false;
+}
+
+}  // namespace
+
 std::string AppState::forced_by(std::string_view field) const {
     if (pretrained) {
-        for (std::string_view f : {"d_model", "n_heads", "n_kv_heads", "d_k", "d_v", "positional", "scale", "causal",
-                                   "window", "layers", "mlp", "norm", "ln", "preset", "seed", "temperature", "model-preset",
-                                   "rope_base", "rope_style"}) {
-            if (f == field) {
-                return "set by the loaded model " + pretrained->name() + " (" + pretrained->config.model_type +
-                       "): its config.json decides.\nClose the model to use the toy one.";
-            }
-        }
-        return {};
+        if (!model_decides(field, true)) return {};
+        return "set by the loaded model " + pretrained->name() + " (" + pretrained->config.model_type +
+               "): its config.json decides.\nClose the model to use the toy one.";
     }
     if (model_preset == ModelPreset::Induction) {
-        for (std::string_view f : {"d_model", "n_heads", "n_kv_heads", "d_k", "d_v", "positional", "scale", "causal",
-                                   "window", "layers", "mlp", "norm", "ln", "preset"}) {
-            if (f == field) {
-                return "set by the induction model: its two hand-written layers need d_model 162, one head of d_k 49, "
-                       "learned positions and a causal mask.\nChoose model random to set it yourself.";
-            }
-        }
-        return {};
+        if (!model_decides(field, false)) return {};
+        return "set by the induction model: its two hand-written layers need d_model 162, one head of d_k 49, "
+               "learned positions and a causal mask.\nChoose model random to set it yourself.";
     }
     const PresetOverride* o = preset_override(preset, field);
     if (!o) return {};

@@ -178,6 +178,15 @@ void draw_table(UiContext& ctx) {
     ImGui::EndTable();
 }
 
+// The blocks of W_Q·W_Kᵀ that carry each layer's matching: layer 0 pos × pos (with first and
+// bias), layer 1 the current token (query rows) against "my previous token" (key columns).
+struct QkBlock {
+    int r0, rows, c0, cols;
+    const char* title;
+};
+const QkBlock kQkBlocks[] = {{0, 18, 0, 18, "layer 0: W_Q·W_Kᵀ, dims 0–17 (pos, first, bias) × the same"},
+                             {18, 48, 66, 48, "layer 1: W_Q·W_Kᵀ, query tok dims 18–65 × key prev dims 66–113"}};
+
 // Why the designed circuit works, in words and with its weights: each layer's W_Q·W_Kᵀ [d, d]
 // shows which subspace of the stream a query reads (rows) against which a key reads (columns).
 void draw_induction_explainer(UiContext& ctx) {
@@ -188,6 +197,11 @@ void draw_induction_explainer(UiContext& ctx) {
         m.generation = st.generation;
         m.qk.clear();
         for (const LayerWeights& lw : st.model->weights().layers) m.qk.push_back(lw.attn.W_Q * lw.attn.W_K.transpose());  // [d, d]
+        for (std::size_t l = 0; l < m.qk.size() && l < 2; ++l) {
+            const QkBlock& b = kQkBlocks[l];
+            const bool fits = m.qk[l].rows() >= b.r0 + b.rows && m.qk[l].cols() >= b.c0 + b.cols;
+            m.blocks[l] = fits ? MatRM(m.qk[l].block(b.r0, b.c0, b.rows, b.cols)) : MatRM();
+        }
     }
     ImGui::PushTextWrapPos(0);
     ImGui::TextColored(ImVec4(0.6f, 0.85f, 1.0f, 1.0f), "Why the induction circuit works");
@@ -200,31 +214,22 @@ void draw_induction_explainer(UiContext& ctx) {
         "the tok × prev block lights up: query i matches key j when the token before j equals token i, i.e. j is what "
         "followed the earlier copy. W_V copies tok at j into out, and the unembedding reads out: the logits predict it.");
     ImGui::PopTextWrapPos();
-    // The blocks that carry each layer's matching: layer 0 pos × pos (with first and bias), layer 1
-    // the current token (query rows) against "my previous token" (key columns).
-    struct Block {
-        int r0, rows, c0, cols;
-        const char* title;
-    };
-    const Block blocks[] = {{0, 18, 0, 18, "layer 0: W_Q·W_Kᵀ, dims 0–17 (pos, first, bias) × the same"},
-                            {18, 48, 66, 48, "layer 1: W_Q·W_Kᵀ, query tok dims 18–65 × key prev dims 66–113"}};
     const float w = ImGui::GetContentRegionAvail().x / 2 - 8;
     const ImVec2 size(w, std::min(w, 420.0f));
     for (std::size_t l = 0; l < m.qk.size() && l < 2; ++l) {
-        const Block& b = blocks[l];
-        if (m.qk[l].rows() < b.r0 + b.rows || m.qk[l].cols() < b.c0 + b.cols) continue;
+        const QkBlock& b = kQkBlocks[l];
+        if (m.blocks[l].size() == 0) continue;
         if (l) ImGui::SameLine();
-        m.blocks[l] = m.qk[l].block(b.r0, b.c0, b.rows, b.cols);
         HeatmapSpec s{"induction_qk_" + std::to_string(l), b.title, m.blocks[l]};
         s.look = signed_look(m.blocks[l], nullptr);
         s.row_axis = "query dim";
         s.col_axis = "key dim";
         s.rows_are_tokens = s.cols_are_tokens = false;
         s.data_key = st.generation * 4 + l;
-        s.explain = [&, l](int i, int j) {
-            return "W_Q·W_Kᵀ[" + std::to_string(blocks[l].r0 + i) + ", " + std::to_string(blocks[l].c0 + j) +
-                   "]: how much a query's dim " + std::to_string(blocks[l].r0 + i) + " and a key's dim " +
-                   std::to_string(blocks[l].c0 + j) + " add to the score q·k";
+        s.explain = [l](int i, int j) {
+            return "W_Q·W_Kᵀ[" + std::to_string(kQkBlocks[l].r0 + i) + ", " + std::to_string(kQkBlocks[l].c0 + j) +
+                   "]: how much a query's dim " + std::to_string(kQkBlocks[l].r0 + i) + " and a key's dim " +
+                   std::to_string(kQkBlocks[l].c0 + j) + " add to the score q·k";
         };
         draw_heatmap(ctx, s, size);
     }

@@ -77,11 +77,14 @@ void draw_next_token_view(UiContext& ctx) {
     ImGui::Separator();
     // The logit lens, layers × positions: cell = the top token's probability read off that layer.
     if (static_cast<int>(st.lens.size()) != L) return;
-    ctx.next_lens.resize(L, n);
-    for (int l = 0; l < L; ++l)
-        for (int j = 0; j < n; ++j) ctx.next_lens(l, j) = st.lens[static_cast<std::size_t>(l)][static_cast<std::size_t>(j)].top.prob;
-    ctx.next_lens_labels.clear();
-    for (int l = 0; l < L; ++l) ctx.next_lens_labels.push_back("after L" + std::to_string(l));
+    if (ctx.next_lens_generation != st.generation) {  // filled when the run changes, not every frame
+        ctx.next_lens_generation = st.generation;
+        ctx.next_lens.resize(L, n);
+        for (int l = 0; l < L; ++l)
+            for (int j = 0; j < n; ++j) ctx.next_lens(l, j) = st.lens[static_cast<std::size_t>(l)][static_cast<std::size_t>(j)].top.prob;
+        ctx.next_lens_labels.clear();
+        for (int l = 0; l < L; ++l) ctx.next_lens_labels.push_back("after L" + std::to_string(l));
+    }
     HeatmapSpec s{"logit_lens", "logit lens: p(top token) read off the stream after each layer  [" + std::to_string(L) + "×" +
                                     std::to_string(n) + "]",
                   ctx.next_lens};

@@ -166,6 +166,7 @@ struct UiContext {
     QuizViewState quiz;
     ModelViewState model;
     OpenModelState open_model;
+    std::uint64_t next_lens_generation = ~0ULL;      // the trace next_lens was filled for
     MatRM next_lens;                                 // [L, n] the logit lens heatmap's values
     std::vector<std::string> next_lens_labels;       // "after L0", …
     RecurrenceViewState recurrence;
