@@ -166,6 +166,14 @@ CostReport cost(const Workload& w) {
     return r;
 }
 
+double kv_cache_bytes(const ModelShape& m, long long context, Precision p) {
+    Workload w;
+    w.model = m;
+    w.context = context;
+    w.precision = p;
+    return cost(w).kv_cache_bytes;
+}
+
 CacheCurve cache_curve(const Workload& w, long long max_context, int points) {
     validate(w);
     require_range("points", points, 2, 4096);

@@ -101,6 +101,10 @@ struct CostReport {
 // validate(w), then the counts above at context w.context.
 CostReport cost(const Workload& w);
 
+// cost()'s kv_cache_bytes for one sequence of `context` tokens, full attention: what a model's
+// cache holds at that length. Throws ConfigError as validate does.
+double kv_cache_bytes(const ModelShape& m, long long context, Precision p);
+
 // KV-cache bytes against context for the model as published, and with its K/V heads set to h
 // (MHA), to its own kv (as published) and to 1 (MQA): the plot of what GQA and MQA buy. `points`
 // contexts from 0 to max_context, evenly spaced (rounded to whole tokens); batch, precision and

@@ -173,6 +173,19 @@ std::string AppState::forced_by(std::string_view field) const {
            std::string(o->reason) + ").\nChoose preset random to set it yourself.";
 }
 
+ModelShape AppState::model_shape() const {
+    if (pretrained) {
+        const HfConfig& h = pretrained->config;
+        return {"this model: " + pretrained->name(), h.layers, h.heads, h.kv_heads, h.head_dim, h.d_model,
+                pretrained->dir.string(), h.sliding_window};
+    }
+    // What ran, not what the side bar says while it is being edited.
+    const Config& c = trace.config;
+    const int layers = model ? model->arch.layers : arch.layers;
+    return {"this model: the toy stack on screen", layers, c.n_heads, c.n_kv_heads, c.d_k, c.d_model, "the side bar",
+            c.window};
+}
+
 namespace {
 
 // Whether core's size rules accept `c` as the preset runs it. An error in a field that has

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/attention.hpp"
+#include "core/cost_model.hpp"
 #include "core/decode.hpp"
 #include "core/io/session.hpp"
 #include "core/model_setup.hpp"
@@ -158,6 +159,9 @@ struct AppState {
     // For a field the preset forces ("causal", "positional", "n_kv_heads", "d_k"): a tooltip
     // naming the preset, what it sets and why. Empty when the user's value is used.
     std::string forced_by(std::string_view field) const;
+    // The model on screen in the cost model's terms ("this model"): a loaded one's config.json,
+    // else the toy stack (its d_head is d_k; a toy block with d_v ≠ d_k is costed at d_k).
+    ModelShape model_shape() const;
 
     // ---- recompute -----------------------------------------------------------------
     struct Computed;  // inputs, weights and trace of one run

@@ -152,9 +152,10 @@ void draw_model_section(UiContext& ctx) {
         const HfModel& m = *st.pretrained;
         ImGui::PushTextWrapPos(0);
         ImGui::TextColored(ImVec4(0.6f, 0.85f, 1.0f, 1.0f), "%s", m.name().c_str());
-        ImGui::TextDisabled("%s · %d layers · %d heads (%d K/V) · d %d · %s · %s on disk", m.config.model_type.c_str(),
-                            m.config.layers, m.config.heads, m.config.kv_heads, m.config.d_model, m.dtype.c_str(),
-                            mib(m.bytes_on_disk).c_str());
+        // Two short lines: Dear ImGui wraps after a '.', which would split "0.3 MiB" in two.
+        ImGui::TextDisabled("%s · %d layers · %d heads (%d K/V) · d %d", m.config.model_type.c_str(), m.config.layers,
+                            m.config.heads, m.config.kv_heads, m.config.d_model);
+        ImGui::TextDisabled("%s · %s on disk", m.dtype.c_str(), mib(m.bytes_on_disk).c_str());
         ImGui::PopTextWrapPos();
         if (ImGui::SmallButton("Close model")) st.close_model();
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("Back to the toy model");

@@ -10,14 +10,31 @@ namespace attnviz {
 
 namespace {
 
-void refresh(CostViewState& v) {
+// preset −1 is "this model": the model on screen, read afresh each frame.
+ModelShape selected_shape(CostViewState& v, const AppState& st) {
     const std::vector<ModelShape>& presets = model_presets();
-    v.preset = std::clamp(v.preset, 0, static_cast<int>(presets.size()) - 1);
-    v.workload.model = presets[static_cast<std::size_t>(v.preset)];
-    const std::uint64_t key = key_of({u64(v.preset), static_cast<std::uint64_t>(v.workload.context), u64(v.workload.batch),
-                                      u64(static_cast<int>(v.workload.precision))});
+    v.preset = std::clamp(v.preset, -1, static_cast<int>(presets.size()) - 1);
+    return v.preset < 0 ? st.model_shape() : presets[static_cast<std::size_t>(v.preset)];
+}
+
+// The checkpoint's own precision, so "this model" starts at the cache bytes it would really take.
+Precision precision_of(const std::string& dtype, Precision otherwise) {
+    if (dtype == "F32") return Precision::Fp32;
+    if (dtype == "F16") return Precision::Fp16;
+    if (dtype == "BF16") return Precision::Bf16;
+    return otherwise;
+}
+
+// Throws ConfigError for a shape the cost model cannot count (a toy stack past its limits).
+void refresh(CostViewState& v, const ModelShape& m) {
+    v.workload.model = m;
+    const std::uint64_t key =
+        key_of({u64(v.preset), std::hash<std::string>{}(m.name), u64(m.layers), u64(m.heads), u64(m.kv_heads),
+                u64(m.d_head), u64(m.d_model), static_cast<std::uint64_t>(m.sliding_window),
+                static_cast<std::uint64_t>(v.workload.context), u64(v.workload.batch),
+                u64(static_cast<int>(v.workload.precision))});
     if (key == v.key) return;
-    v.key = key;
+    v.key = ~0ULL;  // stays stale until the curve below is made
     v.curve = cache_curve(v.workload, std::max<long long>(v.workload.context, 1024) * 2, 65);
     constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
     auto to_floats = [](const std::vector<double>& d, double scale) {
@@ -29,6 +46,7 @@ void refresh(CostViewState& v) {
     v.mha = to_floats(v.curve.mha, kGiB);
     v.published = to_floats(v.curve.published, kGiB);
     v.mqa = to_floats(v.curve.mqa, kGiB);
+    v.key = key;
 }
 
 void row(const char* label, const PassCost& p, const char* note_text) {
@@ -51,15 +69,32 @@ void row(const char* label, const PassCost& p, const char* note_text) {
 // precision give the KV-cache size and what prefill and one decode step cost.
 void draw_cost_view(UiContext& ctx) {
     CostViewState& v = ctx.cost;
-    refresh(v);
+    const AppState& st = ctx.state;
+    if (st.pretrained.get() != v.seen_model) {
+        v.seen_model = st.pretrained.get();
+        if (st.pretrained) {
+            v.preset = -1;
+            v.workload.precision = precision_of(st.pretrained->dtype, v.workload.precision);
+        }
+    }
+    selected_shape(v, st);
     caption("Prefill pushes the whole prompt through at once: every weight read from memory is used for T tokens, "
             "so it is limited by arithmetic (time to first token). Decode produces one token per pass: every "
             "weight and the whole KV cache are read for a single token, so it is limited by memory bandwidth "
             "(time per output token). Accelerators do on the order of a hundred or more FLOPs per byte they "
             "can read, so a pass far below that intensity waits on memory.");
     const std::vector<ModelShape>& presets = model_presets();
+    const ModelShape here = st.model_shape();
     ImGui::SetNextItemWidth(320);
-    if (ImGui::BeginCombo("model", presets[static_cast<std::size_t>(v.preset)].name.c_str())) {
+    const std::string& current = v.preset < 0 ? here.name : presets[static_cast<std::size_t>(v.preset)].name;
+    if (ImGui::BeginCombo("model", current.c_str())) {
+        if (ImGui::Selectable(here.name.c_str(), v.preset < 0) && v.preset >= 0) {
+            v.preset = -1;
+            if (st.pretrained) v.workload.precision = precision_of(st.pretrained->dtype, v.workload.precision);
+        }
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("the model attnviz is showing: its layers, heads, K/V heads and widths%s",
+                              st.pretrained ? ", and its checkpoint's dtype" : "");
         for (int k = 0; k < static_cast<int>(presets.size()); ++k)
             if (ImGui::Selectable(presets[static_cast<std::size_t>(k)].name.c_str(), k == v.preset)) v.preset = k;
         ImGui::EndCombo();
@@ -87,10 +122,23 @@ void draw_cost_view(UiContext& ctx) {
         first = false;
         if (ImGui::RadioButton(std::string(to_string(p)).c_str(), v.workload.precision == p)) v.workload.precision = p;
     }
-    refresh(v);
+    try {
+        refresh(v, selected_shape(v, st));
+    } catch (const ConfigError& e) {
+        note(kWarnColour, "the cost model cannot count this model: " + std::string(e.what()));
+        return;
+    }
     const ModelShape& m = v.workload.model;
     caption(format("%d layers · %d query heads · %d K/V heads · d_head %d · d_model %d   source: %s", m.layers, m.heads,
                    m.kv_heads, m.d_head, m.d_model, m.source.c_str()));
+    if (v.preset < 0 && !st.pretrained && st.trace.config.d_v != st.trace.config.d_k)
+        caption(format("this toy block has d_v = %d ≠ d_k = %d: counted here as d_head = d_k", st.trace.config.d_v,
+                       st.trace.config.d_k));
+    if (v.preset < 0 && st.pretrained)
+        caption(format("its checkpoint is %s; attnviz itself computes in fp32, so the cache it holds for the %d tokens "
+                       "on screen is %s",
+                       st.pretrained->dtype.c_str(), st.trace.n,
+                       bytes_text(kv_cache_bytes(m, st.trace.n, Precision::Fp32)).c_str()));
 
     const CostReport r = cost(v.workload);
     ImGui::PushFont(ctx.fonts.title);
@@ -120,11 +168,6 @@ void draw_cost_view(UiContext& ctx) {
     ImGui::Text("generating %lld tokens from empty: %sFLOP with a cache, %sFLOP without (%.0f× more)", v.workload.context,
                 count_text(r.generate_flops_cached).c_str(), count_text(r.generate_flops_recompute).c_str(),
                 r.generate_flops_recompute / std::max(1.0, r.generate_flops_cached));
-
-    // The toy block on screen, in the same terms.
-    const Config& c = ctx.state.trace.config;
-    ImGui::TextDisabled("this app's block (1 layer, fp32, kv = %d, d_k = %d, d_v = %d): %s of cache per token", c.n_kv_heads,
-                        c.d_k, c.d_v, bytes_text(static_cast<double>(c.n_kv_heads) * (c.d_k + c.d_v) * 4.0).c_str());
 
     LinePlotSpec plot = plot_spec("cost_cache_curve", "KV-cache size against context length, batch " + std::to_string(v.workload.batch) + ", " +
                  std::string(to_string(v.workload.precision)), v.x, "context T (tokens)");

@@ -21,6 +21,8 @@ std::vector<std::string> cache_labels(const Trace& t, const std::vector<int>& po
 void sharing_buttons(AppState& st) {
     const Config& c = st.trace.config;
     const int h = c.n_heads;
+    const std::string why = st.forced_by("n_kv_heads");  // read once: Begin/EndDisabled must pair
+    if (!why.empty()) ImGui::BeginDisabled();
     struct Choice {
         const char* name;
         int kv;
@@ -39,6 +41,10 @@ void sharing_buttons(AppState& st) {
             st.edit(next);
         }
         if (on) ImGui::PopStyleColor();
+    }
+    if (!why.empty()) {
+        ImGui::EndDisabled();
+        if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", why.c_str());
     }
 }
 
@@ -94,8 +100,8 @@ void draw_decode_view(UiContext& ctx) {
     }
     ImGui::PopFont();
     const double ratio = d.macs_cached > 0 ? static_cast<double>(d.macs_recompute) / static_cast<double>(d.macs_cached) : 0.0;
-    ImGui::Text("%s   cache: %d entries × %d K/V head%s = %s", decode_progress(dec.position(), t.n).c_str(), c_len,
-                kv, kv == 1 ? "" : "s", bytes_text(static_cast<double>(dec.cache_bytes())).c_str());
+    ImGui::Text("%s   layer %d's cache: %d entries × %d K/V head%s = %s", decode_progress(dec.position(), t.n).c_str(),
+                st.layer, c_len, kv, kv == 1 ? "" : "s", bytes_text(static_cast<double>(dec.cache_bytes())).c_str());
     if (last) {
         ImGui::SameLine();
         ImGui::TextColored(kNoteColour, "   this step: %s MACs with the cache vs %s recomputing the prefix",
@@ -108,6 +114,27 @@ void draw_decode_view(UiContext& ctx) {
         ImGui::TextDisabled("the prefill covered every token: lower it to decode step by step");
     } else {
         ImGui::TextDisabled("press Step (or N) to decode token %d", dec.position());
+    }
+    // The cache of every layer, as this model would hold it at this length.
+    try {
+        const ModelShape m = st.model_shape();
+        const long long entries = std::max(c_len, 1);
+        std::string whole = format("all %d layers at %d entries: %s in fp32 as attnviz holds it", m.layers, c_len,
+                                   bytes_text(kv_cache_bytes(m, entries, Precision::Fp32)).c_str());
+        if (st.pretrained) {
+            const std::string& dt = st.pretrained->dtype;
+            if (dt == "BF16" || dt == "F16")
+                whole += format(", %s in %s as its checkpoint stores it",
+                                bytes_text(kv_cache_bytes(m, entries, Precision::Bf16)).c_str(), dt.c_str());
+            const int longest = st.pretrained->config.max_positions;
+            if (longest > 0)
+                whole += format("; at its longest context (%d tokens) %s in %s", longest,
+                                bytes_text(kv_cache_bytes(m, longest, dt == "F32" ? Precision::Fp32 : Precision::Bf16)).c_str(),
+                                dt == "F32" ? "fp32" : dt.c_str());
+        }
+        caption(whole + " (2 · L · T · kv · d_head · bytes)");
+    } catch (const ConfigError&) {
+        // A toy stack the cost model cannot count (past its limits): the per-layer line above stands.
     }
     // Cache size under each sharing choice, at this cache length.
     std::string groups;

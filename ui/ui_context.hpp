@@ -46,7 +46,8 @@ struct SparseViewState {
 
 // The Prefill vs decode calculator's inputs and the curve it plots.
 struct CostViewState {
-    int preset = 0;                     // index into model_presets()
+    int preset = 0;                     // index into model_presets(); −1: "this model", the one on screen
+    const void* seen_model = nullptr;   // the loaded model last seen: a newly loaded one is selected
     Workload workload;                  // the preset's shape plus context, batch, precision
     std::uint64_t key = ~0ULL;
     CacheCurve curve;

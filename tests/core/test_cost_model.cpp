@@ -43,6 +43,14 @@ TEST(CostModel, Llama2KvCacheAt4kIsTwoGiB) {
     EXPECT_EQ(r.cached_tokens, 4096);
 }
 
+// GPT-2 small (12 layers, 12 heads of 64) at its full 1024 tokens in fp16: 2·12·1024·12·64·2 = 36 MiB.
+TEST(CostModel, KvCacheBytesOfOneSequence) {
+    const ModelShape gpt2{"gpt2", 12, 12, 12, 64, 768, "", 0};
+    EXPECT_DOUBLE_EQ(kv_cache_bytes(gpt2, 1024, Precision::Fp16), 36.0 * 1024 * 1024);
+    EXPECT_DOUBLE_EQ(kv_cache_bytes(gpt2, 1, Precision::Fp32), 2.0 * 12 * 12 * 64 * 4);
+    EXPECT_THROW(kv_cache_bytes(gpt2, 0, Precision::Fp32), ConfigError);
+}
+
 TEST(CostModel, GqaAndMqaDivideTheCacheByTheGroupSize) {
     const Workload w = at(preset("Llama 3 8B"), 8192, 1, Precision::Bf16);
     const CacheCurve c = cache_curve(w, 8192, 5);

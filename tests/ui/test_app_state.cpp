@@ -325,6 +325,15 @@ TEST(AppStateStack, ALoadedModelRunsOnItsIdsAndLocksTheToyControls) {
     EXPECT_EQ(st.effective_config().positional, Positional::Rope);
     st.select_layer(1);
     EXPECT_EQ(st.layer, 1);
+    // "This model" in the cost calculator and the KV-cache view: the loaded config, not the side bar.
+    const ModelShape shape = st.model_shape();
+    EXPECT_EQ(shape.layers, 2);
+    EXPECT_EQ(shape.heads, 4);
+    EXPECT_EQ(shape.kv_heads, 2);
+    EXPECT_EQ(shape.d_head, 8);
+    EXPECT_EQ(shape.d_model, 32);
+    EXPECT_NE(shape.name.find(dir.path().filename().string()), std::string::npos) << shape.name;
+    EXPECT_DOUBLE_EQ(kv_cache_bytes(shape, 6, Precision::Fp32), 2.0 * 2 * 6 * 2 * 8 * 4);
     st.ids = {4, 999};
     st.dirty = true;
     EXPECT_FALSE(st.recompute_now());
