@@ -90,7 +90,7 @@ void StackFlags::apply_to(ModelSpec& spec) const {
     spec.arch = a;
     spec.model = parse_model_preset(model_preset);
     spec.ablate = parse_ablations(ablate, parse_ablation_mode(ablate_mode));
-    spec.ids = parse_index_list("ids", ids);
+    spec.ids = parse_ids(ids);  // a vocabulary id, not a position: real vocabularies reach 150 k
     if (model_dir.empty()) {
         if (!spec.ids.empty()) throw ConfigError("ids", "--ids needs --model: the toy model reads --text");
         return;

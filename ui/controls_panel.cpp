@@ -257,7 +257,7 @@ void draw_controls(UiContext& ctx) {
         for (int id : st.ids) ids += (ids.empty() ? "" : ",") + std::to_string(id);
         if (ImGui::InputText("token ids", &ids, ImGuiInputTextFlags_EnterReturnsTrue)) {
             try {
-                st.ids = parse_index_list("ids", ids);
+                st.ids = parse_ids(ids);
                 st.dirty = true;
             } catch (const ConfigError& e) {
                 st.error = e.what();

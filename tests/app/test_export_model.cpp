@@ -52,6 +52,8 @@ TEST(ExportModel, BrokenFoldersAndBadIdsExitTwoWithOneLine) {
     };
     const std::vector<Case> cases = {
         {"export --model " + m + " --ids 1,99" + out, "token id 99"},
+        // Past the toy model's 4096 positions, an id is still checked against the model's vocabulary.
+        {"export --model " + m + " --ids 1,50000" + out, "token id 50000 at position 1 is outside the vocabulary"},
         {"export --model " + m + out, "has no tokenizer"},
         {"export --ids 1,2" + out, "--ids needs --model"},
         {"export --model " + shell_quote((dir / "none").string()) + " --ids 1" + out, "no config.json"},
