@@ -98,15 +98,24 @@ int run_gui(const GuiOptions& options) {
         state.set_arch(options.arch);
         state.set_model_preset(options.model_preset);
         state.set_ablate_mode(options.ablate_mode);
-        state.pretrained = options.pretrained;
-        state.ids = options.ids;
         for (const Ablation& a : options.ablate) state.toggle_ablation(a.layer, a.head);
-        state.recompute_now();
-        state.select_layer(options.layer);
         state.stage = options.stage;
         state.view = options.view;
-        state.select_head(options.head);
-        state.set_query(options.query);
+        if (options.pretrained) {
+            // A real model's first run can take seconds: the toy model runs first, so every view
+            // has a trace to draw, the window opens at once with the real run's progress, and the
+            // layer, head and query asked for are selected when it is done.
+            state.recompute_now();
+            state.pretrained = options.pretrained;
+            state.ids = options.ids;
+            state.dirty = true;
+            state.select_when_computed(options.layer, options.head, options.query);
+        } else {
+            state.recompute_now();
+            state.select_layer(options.layer);
+            state.select_head(options.head);
+            state.set_query(options.query);
+        }
         UiContext ctx(state, program, fonts);
         ctx.headless = headless_run;
         // Start-up positions for figures: a decode session part-way, a tile of the replay.

@@ -364,6 +364,17 @@ std::size_t nxn_bytes(const Trace& t) {
 
 }  // namespace
 
+void RunProgress::start(int steps) {
+    if (cancel) throw RunCancelled();
+    done = 0;
+    total = steps;
+}
+
+void RunProgress::step() {
+    if (cancel) throw RunCancelled();
+    ++done;
+}
+
 Trace layer_attention(const Inputs& in, const StackWeights& w, const StackTrace& t, int layer) {
     ATTNVIZ_ASSERT(layer >= 0 && layer < static_cast<int>(t.layers.size()));
     Trace a = forward(layer_inputs(in, t.arch, w, layer, t.layers[static_cast<std::size_t>(layer)].resid_pre),
@@ -393,6 +404,7 @@ StackTrace run_stack(const Inputs& in, const StackArch& arch, const StackWeights
     MatRM resid = in.X + additive_pe(c.positional, w.learned_pe, n, c.d_model);
 
     const bool pre = arch.placement == NormPlacement::Pre;
+    if (opt.progress) opt.progress->start(arch.layers);
     for (int l = 0; l < arch.layers; ++l) {
         LayerTrace& L = t.layers[static_cast<std::size_t>(l)];
         const LayerWeights& lw = w.layers[static_cast<std::size_t>(l)];
@@ -435,6 +447,7 @@ StackTrace run_stack(const Inputs& in, const StackArch& arch, const StackWeights
             L.attn.scores = Stack();
             L.attn.weights = Stack();
         }
+        if (opt.progress) opt.progress->step();
     }
 
     // 5. Final norm, unembedding, next-token probabilities.   logits, probs: [n, V]
@@ -450,8 +463,10 @@ StackTrace run_stack(const Inputs& in, const StackArch& arch, const StackWeights
 
 // ---- logit lens and head detectors ---------------------------------------------------------------
 
-std::vector<std::vector<LensCell>> logit_lens(const StackTrace& t, const StackWeights& w, const Vocabulary& vocab) {
+std::vector<std::vector<LensCell>> logit_lens(const StackTrace& t, const StackWeights& w, const Vocabulary& vocab,
+                                              RunProgress* progress) {
     std::vector<std::vector<LensCell>> out(t.layers.size());
+    if (progress) progress->start(static_cast<int>(t.layers.size()));
     for (std::size_t l = 0; l < t.layers.size(); ++l) {
         // The last layer's lens is the model's own prediction: its probabilities are already here.
         const bool last = l + 1 == t.layers.size();
@@ -469,6 +484,7 @@ std::vector<std::vector<LensCell>> logit_lens(const StackTrace& t, const StackWe
             cell.final_prob = p(i, fin);
             cell.final_rank = static_cast<int>((p.row(i).array() > cell.final_prob).count());
         }
+        if (progress) progress->step();
     }
     return out;
 }

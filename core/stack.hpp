@@ -22,7 +22,9 @@
 
 #include "core/attention.hpp"
 
+#include <atomic>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -193,12 +195,27 @@ struct StackTrace {
     std::size_t attn_bytes_kept = 0;          // of the layers with attn_full
 };
 
+// A long run watched, and abandoned, from another thread: `done` of `total` steps of the function
+// running now (a layer of the forward, a layer of the logit lens); `cancel` set makes it throw
+// RunCancelled at its next step.
+struct RunProgress {
+    std::atomic<int> done{0}, total{0};
+    std::atomic<bool> cancel{false};
+    void start(int steps);  // done = 0 of `steps`; throws RunCancelled when cancelled
+    void step();            // one more done; throws RunCancelled when cancelled
+};
+
+struct RunCancelled : std::runtime_error {
+    RunCancelled() : std::runtime_error("computation abandoned") {}
+};
+
 struct StackRunOptions {
     // The per-layer n×n stacks (raw scores and weights, 2·h·n² floats a layer) are kept for as many
     // layers as fit in this many bytes, from layer 0 up, and always for `keep_layer`.
     std::size_t attention_budget = std::size_t{1} << 30;
     int keep_layer = 0;
     std::vector<Ablation> ablate;
+    RunProgress* progress = nullptr;  // one step per layer
 };
 
 // One stack run; `inputs` from prepare(). Throws ConfigError for cross-attention on more than one
@@ -232,7 +249,9 @@ struct LensCell {
     int final_rank = 0;    // rank (0 = top) of the model's final prediction at this position
     float final_prob = 0;  // and its probability here
 };
-std::vector<std::vector<LensCell>> logit_lens(const StackTrace& t, const StackWeights& w, const Vocabulary& vocab);  // [L][n]
+// [L][n]; `progress`: one step per layer.
+std::vector<std::vector<LensCell>> logit_lens(const StackTrace& t, const StackWeights& w, const Vocabulary& vocab,
+                                              RunProgress* progress = nullptr);
 // The k most probable tokens read off the stream after `layer` at position `pos`.
 std::vector<TopToken> lens_top_k(const StackTrace& t, const StackWeights& w, const Vocabulary& vocab, int layer, int pos, int k);
 

@@ -294,11 +294,17 @@ void AppState::apply_session(const Session& s) {
     stage = s.stage;
     // The head and query index the session's trace: applied when that trace is adopted
     // (now, when it is the one on screen).
-    pending_selection_ = PendingSelection{s.model(), s.head, s.query, s.layer};
+    select_on_adopt(PendingSelection{s.model(), s.head, s.query, s.layer});
+}
+
+void AppState::select_when_computed(int l, int head, int q) { select_on_adopt(PendingSelection{spec(), head, q, l}); }
+
+void AppState::select_on_adopt(PendingSelection p) {
+    pending_selection_ = std::move(p);
     if (!dirty && !computing) {
-        show_layer(std::clamp(s.layer, 0, std::max(0, static_cast<int>(stack.layers.size()) - 1)));
-        detail_head = s.head;
-        query = s.query;
+        show_layer(std::clamp(pending_selection_->layer, 0, std::max(0, static_cast<int>(stack.layers.size()) - 1)));
+        detail_head = pending_selection_->head;
+        query = pending_selection_->query;
         pending_selection_.reset();
         clamp_selection();
     }
@@ -393,11 +399,21 @@ struct AppState::Computed {
 
 namespace {
 
-AppState::Computed compute(const ModelSpec& spec, int keep_layer) {
+// What a background run shares with the UI thread: which part runs, its progress and Cancel.
+struct RunWatch {
+    RunProgress progress;
+    std::atomic<int> part{AppState::ComputeProgress::Layers};
+};
+
+// `watch` (may be null): the progress of each part, and a cancel that throws RunCancelled.
+AppState::Computed compute(const ModelSpec& spec, int keep_layer, RunWatch* watch = nullptr) {
+    RunProgress* progress = watch ? &watch->progress : nullptr;
     StackRunOptions opt;
     opt.keep_layer = keep_layer;
+    opt.progress = progress;
     AppState::Computed c{run_model(spec, opt), spec, {}, {}};
-    c.lens = logit_lens(c.run.stack, c.run.model->weights(), c.run.model->vocab());
+    if (watch) watch->part = AppState::ComputeProgress::Lens;
+    c.lens = logit_lens(c.run.stack, c.run.model->weights(), c.run.model->vocab(), progress);
     if (spec.ablate.empty()) {
         c.unablated_next = c.run.stack.next;
     } else {
@@ -407,6 +423,8 @@ AppState::Computed compute(const ModelSpec& spec, int keep_layer) {
         StackRunOptions light;
         light.attention_budget = 0;
         light.keep_layer = -1;
+        light.progress = progress;
+        if (watch) watch->part = AppState::ComputeProgress::Unablated;
         c.unablated_next = run_model(plain, light).stack.next;
     }
     return c;
@@ -464,8 +482,10 @@ struct AppState::Job {
         Computed result;
         std::string error, error_field;
         bool ok = false;
+        bool cancelled = false;  // abandoned for a newer edit: no error, and the next run starts
         double ms = 0.0;
     };
+    std::shared_ptr<RunWatch> watch = std::make_shared<RunWatch>();
     std::future<Outcome> done;
 };
 
@@ -551,6 +571,26 @@ void AppState::close_model() {
 AppState::AppState() = default;
 AppState::~AppState() {
     if (load_job_) load_job_->shared->cancel = true;  // the loader stops at its next tensor
+    if (job_) job_->watch->progress.cancel = true;    // and a recompute at its next layer
+}
+
+std::string AppState::ComputeProgress::text() const {
+    static constexpr const char* kPart[] = {"layer", "logit lens: layer", "without ablations: layer"};
+    if (total <= 0) return "starting";
+    return std::string(kPart[part]) + " " + std::to_string(std::min(done + 1, total)) + " of " + std::to_string(total);
+}
+
+bool AppState::awaiting_loaded_model() const {
+    return pretrained && (!model || &model->weights() != &pretrained->weights);
+}
+
+AppState::ComputeProgress AppState::compute_progress() const {
+    ComputeProgress p;
+    if (!job_) return p;
+    p.part = static_cast<ComputeProgress::Part>(job_->watch->part.load());
+    p.done = job_->watch->progress.done;
+    p.total = job_->watch->progress.total;
+    return p;
 }
 AppState::AppState(AppState&&) noexcept = default;
 AppState& AppState::operator=(AppState&&) noexcept = default;
@@ -566,6 +606,8 @@ bool AppState::poll_recompute() {
         // view); the pending edit starts the next run below.
         if (finished.ok) {
             adopted = adopt(std::move(finished.result), finished.ms);
+        } else if (finished.cancelled) {
+            dirty = true;  // what it was abandoned for runs next
         } else if (!dirty) {
             error = finished.error;
             error_field = finished.error_field;
@@ -573,22 +615,28 @@ bool AppState::poll_recompute() {
     }
     // A recompute that took under a few milliseconds last time runs inline: the new trace then
     // shows in this very frame instead of one or two frames later.
-    if (dirty && !job_ && compute_ms < kInlineComputeMs) {
+    // A loaded model always runs in the background: its first run alone can take seconds.
+    if (dirty && !job_ && compute_ms < kInlineComputeMs && !pretrained) {
         const double before = compute_ms;
         adopted = recompute_now() || adopted;
         if (!adopted) compute_ms = before;
         return adopted;
     }
+    // A newer edit abandons the run in progress at its next layer, so a long input on a deep model
+    // answers the last keystroke, not every one before it.
+    if (dirty && job_) job_->watch->progress.cancel = true;
     if (dirty && !job_) {
         dirty = false;
         computing = true;
         job_ = std::make_unique<Job>();
-        job_->done = std::async(std::launch::async, [run_spec = spec(), keep = layer] {
+        job_->done = std::async(std::launch::async, [run_spec = spec(), keep = layer, watch = job_->watch] {
             Job::Outcome out;
             const auto t0 = std::chrono::steady_clock::now();
             try {
-                out.result = compute(run_spec, keep);
+                out.result = compute(run_spec, keep, watch.get());
                 out.ok = true;
+            } catch (const RunCancelled&) {
+                out.cancelled = true;
             } catch (const ConfigError& e) {
                 out.error = e.what();
                 out.error_field = e.field();

@@ -106,6 +106,18 @@ struct AppState {
     std::filesystem::path model_load_path;
     std::uint64_t model_load_done = 0, model_load_total = 0;  // float32 bytes converted so far, of all
 
+    // Where a background recompute is (computing only): the model's layers, then the logit lens,
+    // then (with ablations) the model once more without them; `done` of `total` in that part.
+    struct ComputeProgress {
+        enum Part { Layers, Lens, Unablated } part = Layers;
+        int done = 0, total = 0;
+        float fraction() const { return total > 0 ? static_cast<float>(done) / static_cast<float>(total) : 0.0f; }
+        std::string text() const;  // "layer 3 of 12", "logit lens: layer 2 of 11", …
+    };
+    ComputeProgress compute_progress() const;
+    // A model is loaded but the trace on screen is still another model's (its first run is in progress).
+    bool awaiting_loaded_model() const;
+
     // ---- intents -------------------------------------------------------------------
     void edit(const Config& next);        // records an edit; dirty when anything changed
     void toggle_padding(int token);       // clicking a token chip
@@ -151,6 +163,9 @@ struct AppState {
     bool save_session_to(const std::filesystem::path& path);
     bool load_session_from(const std::filesystem::path& path);
     void apply_session(const Session& s);  // a session already read and checked
+    // Selects this layer, head and query once the run of what is set now is on screen (at once
+    // when it already is): a start-up selection that waits for a background run.
+    void select_when_computed(int layer, int head, int query);
 
     // ---- what runs ----------------------------------------------------------------
     // The configuration the model runs with: `config` with the preset's overrides applied.
@@ -182,6 +197,7 @@ private:
     };
     std::optional<PendingSelection> pending_selection_;
     std::vector<HeadKind> layer0_kinds_;
+    void select_on_adopt(PendingSelection p);
     bool adopt(Computed&& c, double ms);
     void show_layer(int l);
     void clamp_selection();

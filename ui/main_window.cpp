@@ -51,24 +51,10 @@ void handle_shortcuts(UiContext& ctx, const KeyCodes& keys) {
         if (ImGui::IsKeyPressed(keys.digit0 + k)) st.select_head(k - 1);
 }
 
-void draw_main_window(UiContext& ctx, float fps) {
+// The token strip and the tab bar of views.
+void draw_views(UiContext& ctx) {
     View& shown_view = ctx.shown_view;
     AppState& st = ctx.state;
-    const ImGuiIO& io = ImGui::GetIO();
-    ImGui::SetNextWindowPos(ImVec2(0, 0));
-    ImGui::SetNextWindowSize(io.DisplaySize);
-    ImGui::Begin("attnviz", nullptr,
-                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoBringToFrontOnFocus);
-    const float status_h = ImGui::GetFrameHeightWithSpacing() + 4;
-    ImGui::BeginChild("controls", ImVec2(340, -status_h), true);
-    ImGui::PushFont(ctx.fonts.title);
-    ImGui::TextUnformatted("attnviz");
-    ImGui::PopFont();
-    ImGui::TextDisabled("scaled dot-product attention, step by step");
-    draw_controls(ctx);
-    ImGui::EndChild();
-    ImGui::SameLine();
-    ImGui::BeginChild("main", ImVec2(0, -status_h), false);
     draw_token_strip(ctx);
     // The active tab stands out, focused or not: dark idle tabs, a saturated active one (and the
     // bar's rule under it); the Positional view's own tab bar inside gets the same look.
@@ -116,6 +102,46 @@ void draw_main_window(UiContext& ctx, float fps) {
         ImGui::EndTabBar();
     }
     ImGui::PopStyleColor(5);
+}
+
+// In place of the views while a loaded model's first run is in progress (the trace on screen is
+// still the model before it): what runs, how far it is, and why it stopped if it failed.
+void draw_first_run(const AppState& st) {
+    ImGui::Dummy(ImVec2(0, 40));
+    ImGui::PushTextWrapPos(0);
+    if (st.ids.empty()) ImGui::Text("Running %s on the text", st.pretrained->name().c_str());
+    else ImGui::Text("Running %s on %zu tokens", st.pretrained->name().c_str(), st.ids.size());
+    if (st.computing) {
+        const AppState::ComputeProgress p = st.compute_progress();
+        ImGui::ProgressBar(p.fraction(), ImVec2(std::min(480.0f, ImGui::GetContentRegionAvail().x), 0), p.text().c_str());
+        ImGui::TextDisabled("Every view shows the model once its %d layers and the logit lens are computed.",
+                            st.pretrained->config.layers);
+    } else if (!st.error.empty()) {
+        ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "The model could not run: %s", st.error.c_str());
+        ImGui::TextDisabled("Change the input in the side bar, or close the model.");
+    }
+    ImGui::PopTextWrapPos();
+}
+
+void draw_main_window(UiContext& ctx, float fps) {
+    const AppState& st = ctx.state;
+    const ImGuiIO& io = ImGui::GetIO();
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(io.DisplaySize);
+    ImGui::Begin("attnviz", nullptr,
+                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoBringToFrontOnFocus);
+    const float status_h = ImGui::GetFrameHeightWithSpacing() + 4;
+    ImGui::BeginChild("controls", ImVec2(340, -status_h), true);
+    ImGui::PushFont(ctx.fonts.title);
+    ImGui::TextUnformatted("attnviz");
+    ImGui::PopFont();
+    ImGui::TextDisabled("scaled dot-product attention, step by step");
+    draw_controls(ctx);
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("main", ImVec2(0, -status_h), false);
+    if (st.awaiting_loaded_model()) draw_first_run(st);
+    else draw_views(ctx);
     ImGui::EndChild();
     ImGui::Separator();
     draw_status_bar(ctx, fps);

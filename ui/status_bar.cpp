@@ -10,8 +10,16 @@ void draw_status_bar(UiContext& ctx, float fps) {
     ImGui::Text("n = %d%s  h = %d  kv = %d  d_k = %d", t.n, t.config.cross() ? (" m = " + std::to_string(t.m)).c_str() : "",
                 t.config.n_heads, t.config.n_kv_heads, t.config.d_k);
     ImGui::SameLine(0, 24);
-    if (st.computing) ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1), "computing…");
-    else ImGui::Text("compute %.2f ms", st.compute_ms);
+    if (st.computing) {
+        const AppState::ComputeProgress p = st.compute_progress();
+        if (p.total > 1) {
+            ImGui::ProgressBar(p.fraction(), ImVec2(90, 0), "");
+            ImGui::SameLine();
+        }
+        ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1), "computing… %s", p.text().c_str());
+    } else {
+        ImGui::Text("compute %.2f ms", st.compute_ms);
+    }
     ImGui::SameLine(0, 24);
     ImGui::Text("%.0f fps", static_cast<double>(fps));
     ImGui::SameLine(0, 24);

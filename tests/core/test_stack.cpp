@@ -275,6 +275,25 @@ TEST(Stack, LogitLensAtTheLastLayerIsTheModelsPrediction) {
     }
 }
 
+// The forward and the lens count one step per layer; a cancel set from outside stops either at
+// its next layer with RunCancelled.
+TEST(Stack, ProgressCountsLayersAndCancelAbandonsTheRun) {
+    StackArch a;
+    a.layers = 3;
+    const Built b = build(Config{}, a);
+    RunProgress p;
+    StackRunOptions opt;
+    opt.progress = &p;
+    const StackTrace t = run_stack(b.in, b.arch, b.w, b.vocab, opt);
+    EXPECT_EQ(p.done, 3);
+    EXPECT_EQ(p.total, 3);
+    logit_lens(t, b.w, b.vocab, &p);
+    EXPECT_EQ(p.done, 3);
+    p.cancel = true;
+    EXPECT_THROW(run_stack(b.in, b.arch, b.w, b.vocab, opt), RunCancelled);
+    EXPECT_THROW(logit_lens(t, b.w, b.vocab, &p), RunCancelled);
+}
+
 TEST(Stack, LaterLayersHaveTheirOwnWeightsAndNoSecondPositionalEncoding) {
     StackArch a;
     a.layers = 2;

@@ -122,6 +122,35 @@ TEST(AppState, FastRecomputeIsAdoptedInTheSameFrame) {
     EXPECT_TRUE(st.trace.config.causal);
 }
 
+// An edit made while a slow run is in progress abandons it: the next result adopted is the
+// newest edit's, and the progress reports the layers as they are done.
+TEST(AppState, ANewEditAbandonsTheRunInProgress) {
+    AppState st = ready();
+    st.compute_ms = 1000.0;
+    StackArch arch = st.arch;
+    arch.layers = 6;
+    st.set_arch(arch);
+    Config c = st.config;
+    c.d_model = 256;
+    c.text = repeated_random_text(60, 4, 3);  // 240 tokens: a run of a few hundred ms
+    st.edit(c);
+    st.poll_recompute();
+    ASSERT_TRUE(st.computing);
+    EXPECT_EQ(st.compute_progress().part, AppState::ComputeProgress::Layers);
+    c.text = "the newest edit";
+    st.edit(c);
+    bool adopted = false;
+    for (int k = 0; k < 20000 && !adopted; ++k) {
+        const AppState::ComputeProgress p = st.compute_progress();
+        EXPECT_LE(p.done, p.total);
+        adopted = st.poll_recompute();
+        if (!adopted) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_TRUE(adopted);
+    EXPECT_EQ(st.trace.n, 3) << "the abandoned 240-token run is never shown";
+    EXPECT_TRUE(st.error.empty()) << st.error;
+}
+
 TEST(AppState, BackgroundRecomputeAdoptsTheResult) {
     AppState st = ready();
     st.compute_ms = 1000.0;  // as if the last run was slow: the next one goes to the background
