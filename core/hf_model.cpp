@@ -305,6 +305,7 @@ public:
         }
         if (progress_.cancel && progress_.cancel->load()) throw LoadCancelled();
         MatRM m = file->to_matrix(*t);  // [r, c] as stored
+        file->release(*t);              // peak memory: the float32 weights, not those plus the file
         if (transpose) m = MatRM(m.transpose());
         done_ += t->numel * sizeof(float);
         if (progress_.on_progress) progress_.on_progress(done_, total_);

@@ -646,6 +646,16 @@ float narrow(double v) {
 
 }  // namespace
 
+void SafetensorsFile::release(const TensorInfo& t) const noexcept {
+    if (t.bytes.empty()) return;
+    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const auto first = reinterpret_cast<std::uintptr_t>(t.bytes.data());
+    const std::uintptr_t begin = (first + page - 1) / page * page, end = (first + t.bytes.size()) / page * page;
+    // Clean pages of a read-only private file mapping: dropping them loses nothing. A failure only
+    // leaves them resident.
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
 void SafetensorsFile::to_float(const TensorInfo& t, std::span<float> dst) const {
     if (!float_readable(t.dtype))
         Refuse(path_).tensor(t.name, "dtype " + std::string(to_string(t.dtype)) +

@@ -170,6 +170,9 @@ public:
     void to_float(const TensorInfo& t, std::span<float> dst) const;
     // Rank 2 [r, c] → [r, c]; rank 1 [n] → [1, n]; rank 0 → [1, 1]; higher ranks throw FormatError.
     MatRM to_matrix(const TensorInfo& t) const;
+    // Gives the whole pages inside t's bytes back to the kernel (a loader done with a tensor): they
+    // leave this process's resident memory, and reading t again faults them back in from the file.
+    void release(const TensorInfo& t) const noexcept;
 
 private:
     friend SafetensorsFile open_safetensors(const std::filesystem::path& path);

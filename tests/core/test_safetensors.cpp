@@ -261,6 +261,33 @@ TEST(SafetensorsWriter, GoldenBytesWithMetadata) {
     EXPECT_EQ(bytes.size(), w.total_bytes());
 }
 
+// A loader releases each tensor's pages once converted: the values read afterwards are the file's
+// own (the pages come back from the file), whatever the alignment of the tensor's bytes.
+TEST(SafetensorsReader, ReleasedTensorsReadTheSameAgain) {
+    std::vector<float> big(300000), odd(7);
+    for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<float>(i) * 0.5f - 7.0f;
+    for (std::size_t i = 0; i < odd.size(); ++i) odd[i] = static_cast<float>(i) + 0.25f;
+    SafetensorsWriter w;
+    w.declare("odd", Dtype::F32, {7});
+    w.declare("big", Dtype::F32, {300000});
+    TempDir dir;
+    const fs::path path = dir / "m.safetensors";
+    {
+        std::ofstream out(path, std::ios::binary);
+        w.begin(out);
+        w.write("odd", odd.data(), odd.size());
+        w.write("big", big.data(), big.size());
+        w.finish();
+    }
+    const SafetensorsFile file = open_safetensors(path);
+    for (const char* name : {"big", "odd"}) {
+        const std::vector<float> before = file.to_float(file.at(name));
+        file.release(file.at(name));
+        EXPECT_EQ(file.to_float(file.at(name)), before) << name;
+    }
+    EXPECT_EQ(file.to_float(file.at("big")), big);
+}
+
 // ---- writer → reader ------------------------------------------------------------------------------
 
 TEST(SafetensorsRoundTrip, EveryWritableDtypeMetadataAndShapes) {
