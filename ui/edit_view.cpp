@@ -23,6 +23,13 @@ void draw_edit_view(UiContext& ctx) {
     caption("Pick a matrix, click a cell (or type its row and column), type a value and press Set: the whole "
             "pipeline recomputes from the edited numbers. An embedding edit changes that token's row wherever the "
             "token appears. Reset to seed (side bar) removes every edit.");
+    // A loaded model's weights are shared with every run (never copied), and its checkpoint is what
+    // the views claim to show: they are read here, not edited.
+    const bool read_only = st.pretrained != nullptr;
+    if (read_only)
+        note(kWarnColour, "Editing a loaded model's weights is not supported: the views show its checkpoint as it is. "
+                          "Its numbers can be read here (layer " + std::to_string(st.layer) +
+                          "); close the model in the side bar to edit the toy model's.");
     ImGui::SetNextItemWidth(140);
     ImGui::Combo("matrix", &v.target, kTargets, 5);
     const auto target = static_cast<EditTarget>(v.target);
@@ -57,7 +64,10 @@ void draw_edit_view(UiContext& ctx) {
     ImGui::SetNextItemWidth(120);
     ImGui::InputFloat("value", &v.value, 0.1f, 1.0f, "%.4f");
     flow(button_width("Set"));
-    if (ImGui::Button("Set")) {
+    if (read_only) ImGui::BeginDisabled();
+    const bool set = ImGui::Button("Set");
+    if (read_only) ImGui::EndDisabled();
+    if (set) {
         CellEdit e;
         e.target = target;
         e.col = v.col;
