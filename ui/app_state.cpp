@@ -256,10 +256,15 @@ void AppState::set_status(std::string message, bool is_error) {
 
 bool AppState::save_session_to(const std::filesystem::path& path) {
     try {
-        Session s{config, preset, edits, view, stage, detail_head, query, "", "", arch, model_preset, ablate, layer};
-        // The selection belongs to the trace on screen; when the configuration changed since
-        // (not recomputed yet), keep the file loadable: out of the new range, save 0.
-        try {
+        Session s{config, preset, edits, view, stage, detail_head, query, "", "", arch, model_preset, ablate, layer, {}, {}};
+        if (pretrained) {
+            // The folder and the ids; the selection is the trace's on screen (the app clamps it on load).
+            s.model_dir = pretrained->dir;
+            s.ids = ids;
+            s.edits.clear();
+        } else try {
+            // The selection belongs to the trace on screen; when the configuration changed since
+            // (not recomputed yet), keep the file loadable: out of the new range, save 0.
             const Inputs in = build_preset(config, preset).inputs;
             if (s.head >= in.config.n_heads) s.head = 0;
             if (s.query >= static_cast<int>(in.tokens.size())) s.query = 0;
@@ -275,6 +280,15 @@ bool AppState::save_session_to(const std::filesystem::path& path) {
         return false;
     }
 }
+
+namespace {
+
+bool same_folder(const std::filesystem::path& a, const std::filesystem::path& b) {
+    std::error_code ec;
+    return a.lexically_normal() == b.lexically_normal() || std::filesystem::equivalent(a, b, ec);
+}
+
+}  // namespace
 
 void AppState::apply_session(const Session& s) {
     edit(s.config);
@@ -292,9 +306,23 @@ void AppState::apply_session(const Session& s) {
     }
     view = s.view;
     stage = s.stage;
+    session_awaiting_model_.reset();
+    if (s.model_dir.empty()) {
+        close_model();
+    } else if (pretrained && same_folder(pretrained->dir, s.model_dir)) {
+        if (ids != s.ids) {
+            ids = s.ids;
+            dirty = true;
+        }
+    } else {
+        // Its ids and selection wait for the folder (a failed load keeps the model on screen).
+        start_model_load(s.model_dir);
+        if (model_load_active && model_load_path == s.model_dir) session_awaiting_model_ = s;
+        return;
+    }
     // The head and query index the session's trace: applied when that trace is adopted
     // (now, when it is the one on screen).
-    select_on_adopt(PendingSelection{s.model(), s.head, s.query, s.layer});
+    select_on_adopt(PendingSelection{spec(), s.head, s.query, s.layer});
 }
 
 void AppState::select_when_computed(int l, int head, int q) { select_on_adopt(PendingSelection{spec(), head, q, l}); }
@@ -549,11 +577,18 @@ bool AppState::poll_model_load() {
     model_load_active = false;
     if (!out.model) {
         set_status("model not loaded, the current one kept: " + out.error, true);
+        session_awaiting_model_.reset();
         return false;
     }
     pretrained = std::move(out.model);
     ids.clear();
     dirty = true;
+    if (session_awaiting_model_) {
+        const Session s = std::move(*session_awaiting_model_);
+        session_awaiting_model_.reset();
+        ids = s.ids;
+        select_on_adopt(PendingSelection{spec(), s.head, s.query, s.layer});
+    }
     set_status("loaded " + pretrained->name() + " (" + pretrained->config.model_type + ", " +
                    std::to_string(pretrained->config.layers) + " layers, " + pretrained->dtype + ")" +
                    (pretrained->tokenizer ? "" : ": no tokenizer in the folder, type token ids"),

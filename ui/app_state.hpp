@@ -196,6 +196,8 @@ private:
         int head = 0, query = 0, layer = 0;
     };
     std::optional<PendingSelection> pending_selection_;
+    // A session's model folder being loaded for it: its ids and selection apply once it is adopted.
+    std::optional<Session> session_awaiting_model_;
     std::vector<HeadKind> layer0_kinds_;
     void select_on_adopt(PendingSelection p);
     bool adopt(Computed&& c, double ms);

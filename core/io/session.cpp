@@ -1,6 +1,7 @@
 #include "core/io/session.hpp"
 
 #include "core/attention.hpp"
+#include "core/hf_tokenizer.hpp"
 #include "core/io/atomic_file.hpp"
 #include "core/io/config_json.hpp"
 #include "core/io/dir_listing.hpp"
@@ -84,6 +85,29 @@ void read_stack(const json& st, Session& s) {
     if (auto v = text("ablate")) s.ablate = parse_ablations(*v, mode);
 }
 
+void read_model(const json& m, Session& s) {
+    if (!m.is_object()) throw ConfigError("model", "session \"model\" must be an object");
+    for (const auto& item : m.items()) {
+        if (item.key() != "path" && item.key() != "ids")
+            throw ConfigError("model", "unknown key " + quote(item.key().substr(0, 40)) + " in session \"model\" (known: path, ids)");
+    }
+    if (!m.contains("path") || !m["path"].is_string() || m["path"].get_ref<const std::string&>().empty() ||
+        m["path"].get_ref<const std::string&>().size() > 4096)
+        throw ConfigError("model", "session model \"path\" must be a folder name of 1 to 4096 bytes");
+    s.model_dir = m["path"].get<std::string>();
+    if (!m.contains("ids")) return;
+    const json& ids = m["ids"];
+    if (!ids.is_array() || ids.size() > static_cast<std::size_t>(Limits::max_tokens))
+        throw ConfigError("ids", "session model \"ids\" must be an array of at most " + std::to_string(Limits::max_tokens) +
+                                     " token ids");
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (!ids[i].is_number_unsigned() || ids[i].get<unsigned long long>() >= static_cast<unsigned long long>(TokenizerLimits::max_vocab))
+            throw ConfigError("ids", "session model ids[" + std::to_string(i) + "] must be a token id in [0, " +
+                                         std::to_string(TokenizerLimits::max_vocab) + ")");
+        s.ids.push_back(ids[i].get<int>());
+    }
+}
+
 }  // namespace
 
 std::string session_to_json(const Session& s) {
@@ -119,6 +143,11 @@ std::string session_to_json(const Session& s) {
         st["layer"] = s.layer;
         j["stack"] = st;
     }
+    if (!s.model_dir.empty()) {
+        nlohmann::ordered_json m = {{"path", s.model_dir.string()}};
+        if (!s.ids.empty()) m["ids"] = s.ids;
+        j["model"] = m;
+    }
     return j.dump(2) + "\n";
 }
 
@@ -133,12 +162,12 @@ Session session_from_json(const std::string& text) {
     }
     if (!j.contains("config")) throw std::runtime_error("session has no \"config\"");
     static const char* const kKeys[] = {"format", "version", "title", "description", "config", "preset",
-                                        "edits",  "view",    "stage", "head",        "query", "stack"};
+                                        "edits",  "view",    "stage", "head",        "query", "stack", "model"};
     for (const auto& item : j.items()) {
         if (std::find_if(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return item.key() == k; }) == std::end(kKeys)) {
             throw ConfigError(item.key().substr(0, 40), "unknown session key " + quote(item.key()) +
                                                             " (known: format, version, title, description, config, preset, "
-                                                            "edits, view, stage, head, query, stack)");
+                                                            "edits, view, stage, head, query, stack, model)");
         }
     }
     Session s;
@@ -179,14 +208,24 @@ Session session_from_json(const std::string& text) {
         }
     }
     if (j.contains("stack")) read_stack(j["stack"], s);
+    s.view = optional_id<View>(j, "view", View::Pipeline, parse_view, view_ids());
+    s.stage = optional_id<Stage>(j, "stage", Stage::Embed, parse_stage, stage_ids());
+    if (j.contains("model")) {
+        read_model(j["model"], s);
+        if (!s.edits.empty())
+            throw ConfigError("edit", "a session of a loaded model has no \"edits\": its weights are the checkpoint's");
+        const json& st = j.contains("stack") ? j["stack"] : json::object();
+        s.layer = optional_index(st, "layer", StackLimits::max_layers, "attnviz's layer limit");
+        s.head = optional_index(j, "head", Limits::max_heads, "attnviz's head limit");
+        s.query = optional_index(j, "query", Limits::max_tokens, "attnviz's token limit");
+        return s;
+    }
     // Refuse a session whose options or edits cannot run; a deep model keeps only layer 0's n×n.
     StackRunOptions probe;
     probe.attention_budget = 0;
     const ModelRun run = run_model(s.model(), probe);
     s.layer = optional_index(j.contains("stack") ? j["stack"] : json::object(), "layer",
                              static_cast<int>(run.stack.layers.size()), "layers");
-    s.view = optional_id<View>(j, "view", View::Pipeline, parse_view, view_ids());
-    s.stage = optional_id<Stage>(j, "stage", Stage::Embed, parse_stage, stage_ids());
     s.head = optional_index(j, "head", run.trace().config.n_heads, "n_heads");
     s.query = optional_index(j, "query", run.trace().n, "the token count n");
     return s;

@@ -34,6 +34,12 @@ struct Session {
     ModelPreset model_preset = ModelPreset::None;
     std::vector<Ablation> ablate;
     int layer = 0;                    // the selected layer, in [0, layers)
+    // "model" (only for a session of a loaded model): {"path": the folder, "ids": [token ids] when
+    // the model ran on ids rather than the text}. The folder is not opened while reading: head,
+    // query and layer are then only checked against attnviz's limits, and the app clamps them to
+    // the model once it has loaded.
+    std::filesystem::path model_dir;
+    std::vector<int> ids;
     bool operator==(const Session&) const = default;
     ModelSpec model() const { return ModelSpec{config, preset, edits, arch, model_preset, ablate, nullptr, {}}; }
 };

@@ -123,6 +123,43 @@ TEST(Session, StackSettingsRoundTripAndBadOnesAreRefusedNamingTheField) {
     }
 }
 
+// A loaded model's session names its folder and ids; the folder is not opened on reading (the app
+// loads it), so the selection is checked against attnviz's limits only.
+TEST(Session, AModelsFolderAndIdsRoundTripAndBadOnesAreRefused) {
+    TempDir dir;
+    Session s;
+    s.model_dir = dir / "models--gpt2" / "snapshots" / "abc";
+    s.ids = {15496, 995, 50256};
+    s.view = View::Model;
+    s.layer = 11;
+    s.head = 7;
+    s.query = 2;
+    const fs::path p = dir / "session.json";
+    save_session(p, s);
+    EXPECT_EQ(load_session(p), s);
+    Session on_text;
+    on_text.model_dir = "/somewhere/qwen";
+    EXPECT_EQ(session_to_json(on_text).find("\"ids\""), std::string::npos) << "a model on the text writes no ids";
+    EXPECT_EQ(session_from_json(session_to_json(on_text)), on_text);
+
+    const std::string base = R"({"format":"attnviz-session","version":1,"config":{},)";
+    const std::vector<std::pair<std::string, std::string>> bad = {
+        {R"("model":[1])", "model"},
+        {R"("model":{})", "model"},
+        {R"("model":{"path":""})", "model"},
+        {R"("model":{"path":"m","dtype":"F32"})", "model"},
+        {R"("model":{"path":"m","ids":[1,-2]})", "ids"},
+        {R"("model":{"path":"m","ids":[99999999]})", "ids"},
+        {R"("model":{"path":"m","ids":"1,2"})", "ids"},
+        {R"("model":{"path":"m"},"head":64)", "head"},
+        {R"("model":{"path":"m"},"edits":[{"target":"W_Q","row":0,"col":0,"value":1}])", "edit"}};
+    for (const auto& [json, field] : bad) {
+        SCOPED_TRACE(json);
+        test::write_text(p, base + json + "}");
+        EXPECT_TRUE(test::throws_config_error([&] { load_session(p); }, field, {p.string()}));
+    }
+}
+
 TEST(Session, SaveIntoAMissingDirectoryThrowsNamingThePath) {
     TempDir dir;
     const fs::path p = dir / "missing" / "session.json";

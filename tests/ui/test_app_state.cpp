@@ -370,6 +370,49 @@ TEST(AppStateStack, ALoadedModelRunsOnItsIdsAndLocksTheToyControls) {
     EXPECT_EQ(st.trace.n, 6) << "the last good run stays";
 }
 
+// A session saved with a loaded model reopens it: the folder loads in the background, then its ids
+// run and the saved layer, head and query are selected.
+TEST(AppStateStack, ASessionOfALoadedModelReopensIt) {
+    test::TempDir dir;
+    test::HfSpec spec;
+    spec.layers = 3;
+    test::write_hf_model(dir / "gpt2", spec);
+    const std::filesystem::path session = dir / "s.json";
+    {
+        AppState st = ready();
+        st.pretrained = std::make_shared<HfModel>(load_hf_model(dir / "gpt2"));
+        st.ids = {5, 6, 7, 8};
+        st.dirty = true;
+        ASSERT_TRUE(st.recompute_now());
+        st.select_layer(2);
+        st.select_head(3);
+        st.set_query(1);
+        ASSERT_TRUE(st.save_session_to(session));
+    }
+    AppState st = ready();
+    ASSERT_TRUE(st.load_session_from(session));
+    EXPECT_TRUE(st.model_load_active);
+    for (int k = 0; k < 4000 && (st.model_load_active || st.computing || st.dirty); ++k) {
+        st.poll_recompute();
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ASSERT_TRUE(st.pretrained);
+    EXPECT_EQ(st.ids, (std::vector<int>{5, 6, 7, 8}));
+    EXPECT_EQ(st.trace.n, 4);
+    EXPECT_EQ(st.layer, 2);
+    EXPECT_EQ(st.detail_head, 3);
+    EXPECT_EQ(st.query, 1);
+    // A toy session closes the model.
+    const std::filesystem::path toy = dir / "toy.json";
+    st.close_model();
+    st.dirty = true;
+    ASSERT_TRUE(st.recompute_now());
+    ASSERT_TRUE(st.save_session_to(toy));
+    ASSERT_TRUE(st.load_session_from(session));
+    ASSERT_TRUE(st.load_session_from(toy));
+    EXPECT_FALSE(st.pretrained) << "the toy session after a model one";
+}
+
 TEST(AppStateStack, ModelsLoadInTheBackgroundAndAFailedLoadKeepsTheCurrentOne) {
     test::TempDir dir;
     test::HfSpec spec;
