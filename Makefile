@@ -1,10 +1,13 @@
 # Quick start: `make run` and `make test`. Both install missing Debian packages first.
 BUILD      ?= build
 SAN_BUILD  ?= build-san
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: run test build deps configure sanitize bench package clean
+.PHONY: run test build deps configure sanitize fuzz bench package clean
 
 deps:
 	@sh scripts/install-deps
@@ -31,6 +34,15 @@ sanitize: deps
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 	cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# libFuzzer on the parsers of untrusted files (tests/fuzz), FUZZ_SECONDS each, under ASan and
+# UBSan with clang: only core and the fuzz targets are built. FUZZ_TARGETS picks some (default:
+# all). Fails on any crash (input saved in $(FUZZ_BUILD)/artifacts/<target>/).
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" \
+	  -DCMAKE_CXX_COMPILER=clang++ -DATTNVIZ_FUZZ=ON $(CMAKE_ARGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	sh tests/fuzz/run_fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 bench: build
 	./$(BUILD)/attnviz_bench --benchmark_counters_tabular=true
 
@@ -39,4 +51,4 @@ package: build
 	cd $(BUILD) && cpack -G DEB
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)

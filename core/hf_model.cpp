@@ -32,8 +32,11 @@ int int_field(const json& j, const fs::path& file, const char* key, long long ma
         throw ConfigError(key, in_file(file, std::string("\"") + key + "\" is missing: it must be a positive integer"));
     }
     const json& v = j[key];
-    if (!v.is_number_integer() || (!v.is_number_unsigned() && v.get<long long>() < 1) ||
-        (v.is_number_unsigned() && v.get<unsigned long long>() > static_cast<unsigned long long>(max))) {
+    // A parsed 0 is number_unsigned: the lower bound holds for both representations.
+    const bool in_range = v.is_number_unsigned()
+                              ? v.get<unsigned long long>() >= 1 && v.get<unsigned long long>() <= static_cast<unsigned long long>(max)
+                              : v.is_number_integer() && v.get<long long>() >= 1 && v.get<long long>() <= max;
+    if (!in_range) {
         throw ConfigError(key, in_file(file, std::string("\"") + key + "\" = " + describe(v) +
                                                  " must be an integer between 1 and " + std::to_string(max)));
     }
@@ -67,7 +70,7 @@ HfConfig parse_hf_config(const std::string& text, const fs::path& file) {
     json j;
     try {
         j = parse_json_limited(text);
-    } catch (const std::exception& e) {
+    } catch (const std::runtime_error& e) {
         throw ConfigError("config.json", in_file(file, e.what()));
     }
     if (!j.is_object()) throw ConfigError("config.json", in_file(file, "must be a JSON object"));

@@ -534,6 +534,27 @@ struct TokenizerLoader {
         special("add_eos_token", "eos_token", t.suffix_ids_);
     }
 
+    // tokenizer.json's text into `t`, finished. Returns whether its post-processor is a
+    // TemplateProcessing (read_post_processor).
+    static bool read_tokenizer_json(BpeTokenizer& t, std::string_view text, const std::filesystem::path& file) {
+        const Fields f(file);
+        if (text.size() > TokenizerLimits::max_file_bytes) {
+            f.fail("model", "is " + std::to_string(text.size()) + " bytes; the limit is " +
+                                std::to_string(TokenizerLimits::max_file_bytes));
+        }
+        t.source_ = file;
+        TokenizerLoader l{t, f};
+        const json j = f.object(f.parse(text), "(document)");
+        l.read_model(f.need(j, "model", "model"));
+        if (const json* a = f.find(j, "added_tokens")) l.read_added_tokens(*a);
+        if (const json* n = f.find(j, "normalizer")) l.read_normalizer(*n, "normalizer");
+        if (const json* p = f.find(j, "pre_tokenizer")) l.read_pre_tokenizer(*p, "pre_tokenizer");
+        bool templated = false;
+        if (const json* p = f.find(j, "post_processor")) templated = l.read_post_processor(*p, "post_processor");
+        l.finish();
+        return templated;
+    }
+
     void finish() {
         std::sort(t.added_.begin(), t.added_.end(),
                   [](const BpeTokenizer::Added& a, const BpeTokenizer::Added& b) { return a.content.size() > b.content.size(); });
@@ -553,6 +574,12 @@ struct TokenizerLoader {
     }
 };
 
+BpeTokenizer BpeTokenizer::from_tokenizer_json(std::string_view text, const std::filesystem::path& file) {
+    BpeTokenizer t;
+    TokenizerLoader::read_tokenizer_json(t, text, file);
+    return t;
+}
+
 BpeTokenizer BpeTokenizer::load(const std::filesystem::path& dir) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) {
@@ -561,22 +588,12 @@ BpeTokenizer BpeTokenizer::load(const std::filesystem::path& dir) {
     BpeTokenizer t;
     const std::filesystem::path tj = dir / "tokenizer.json";
     if (std::filesystem::exists(tj, ec)) {
-        t.source_ = tj;
-        const Fields f(tj);
-        TokenizerLoader l{t, f};
-        const json j = f.object(f.parse(read_bounded(tj)), "(document)");
-        l.read_model(f.need(j, "model", "model"));
-        if (const json* a = f.find(j, "added_tokens")) l.read_added_tokens(*a);
-        if (const json* n = f.find(j, "normalizer")) l.read_normalizer(*n, "normalizer");
-        if (const json* p = f.find(j, "pre_tokenizer")) l.read_pre_tokenizer(*p, "pre_tokenizer");
-        bool templated = false;
-        if (const json* p = f.find(j, "post_processor")) templated = l.read_post_processor(*p, "post_processor");
+        const bool templated = TokenizerLoader::read_tokenizer_json(t, read_bounded(tj), tj);
         const std::filesystem::path tc = dir / "tokenizer_config.json";
         if (!templated && std::filesystem::exists(tc, ec)) {
             const Fields fc(tc);
             TokenizerLoader{t, fc}.read_config(fc.parse(read_bounded(tc)));
         }
-        l.finish();
         return t;
     }
     const std::filesystem::path vj = dir / "vocab.json", mt = dir / "merges.txt";

@@ -50,6 +50,10 @@ class BpeTokenizer {
 public:
     // Throws ConfigError naming the file, the field and the rule (a missing folder or file too).
     static BpeTokenizer load(const std::filesystem::path& dir);
+    // tokenizer.json's text alone (no tokenizer_config.json is consulted: BOS/EOS come only from
+    // its post-processor); `file` names it in messages and becomes source(). Throws ConfigError as
+    // load does.
+    static BpeTokenizer from_tokenizer_json(std::string_view text, const std::filesystem::path& file);
 
     // Token ids of `text` (UTF-8). add_special: the post-processor's special tokens (BOS) are
     // added; added tokens written in the text ("<|endoftext|>", "<s>") are matched either way.

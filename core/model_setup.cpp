@@ -27,7 +27,7 @@ namespace {
 
 std::string name(const CellEdit& e) {
     return std::string(to_string(e.target)) +
-           (e.target == EditTarget::Embedding ? "['" + e.token + "'][" + std::to_string(e.col) + "]"
+           (e.target == EditTarget::Embedding ? "['" + clip(e.token) + "'][" + std::to_string(e.col) + "]"
                                               : "[" + std::to_string(e.row) + "][" + std::to_string(e.col) + "]");
 }
 

@@ -20,6 +20,7 @@ endfunction()
 check_floor(core "[\"<](ui/|app/|imgui|backends/|GLFW/|glad/|GL/)" "core includes no ui/, app/, GL, ImGui or window header")
 check_floor(ui "[\"<]app/" "ui/ never includes app/")
 check_floor(tools "[\"<](ui/|app/|imgui|backends/|GLFW/|glad/|GL/)" "tools/ (build tools) link core only")
+check_floor(tests/fuzz "[\"<](ui/|app/|imgui|backends/|GLFW/|glad/|GL/)" "tests/fuzz links core only (the fuzz build has nothing else)")
 
 if(violations)
   message(FATAL_ERROR "layering: includes against the floors core <- ui <- app:${violations}")

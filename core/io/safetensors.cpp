@@ -525,28 +525,14 @@ void SafetensorsFile::unmap() noexcept {
     map_size_ = 0;
 }
 
-SafetensorsFile open_safetensors(const fs::path& path) {
-    SafetensorsFile f;
-    f.path_ = path;
-    const Refuse refuse(f.path_);
-
-    // 1. Map the file (read-only, private); refuse what cannot hold a header length.
-    const Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (fd.fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + path.string());
-    struct stat st {};
-    if (::fstat(fd.fd, &st) != 0) throw std::system_error(errno, std::generic_category(), "cannot stat " + path.string());
-    if (!S_ISREG(st.st_mode)) refuse.header("not a regular file");
-    const auto file_size = static_cast<std::uint64_t>(st.st_size);
+SafetensorsLayout parse_safetensors(std::span<const std::byte> file_bytes, const fs::path& file) {
+    const Refuse refuse(file);
+    const std::uint64_t file_size = file_bytes.size();
+    const std::byte* base = file_bytes.data();
     if (file_size < 8)
         refuse.header("the file is " + std::to_string(file_size) + " bytes, too short for the 8-byte header length");
-    if (file_size > std::numeric_limits<std::size_t>::max()) refuse.header("the file is too large to map");
-    void* map = ::mmap(nullptr, static_cast<std::size_t>(file_size), PROT_READ, MAP_PRIVATE, fd.fd, 0);
-    if (map == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "cannot map " + path.string());
-    f.map_ = map;  // from here the destructor unmaps, whatever is thrown
-    f.map_size_ = static_cast<std::size_t>(file_size);
-    const auto* base = static_cast<const std::byte*>(map);
 
-    // 2. The header length: within the limit and within the file.
+    // 1. The header length: within the limit and within the file.
     std::uint64_t n = 0;
     std::memcpy(&n, base, 8);  // little-endian host (static_assert above)
     if (n > kMaxSafetensorsHeader)
@@ -558,7 +544,7 @@ SafetensorsFile open_safetensors(const fs::path& path) {
     const std::string_view text(reinterpret_cast<const char*>(base + 8), static_cast<std::size_t>(n));
     const std::uint64_t data_size = file_size - 8 - n;
 
-    // 3. The header text: starts with '{' (as the reference requires; also refuses a BOM, which
+    // 2. The header text: starts with '{' (as the reference requires; also refuses a BOM, which
     // nlohmann would skip), UTF-8 throughout, one JSON object within the depth limit, no repeated key.
     if (text.empty() || text.front() != '{') refuse.header("the header does not start with '{'");
     if (const std::size_t bad = utf8_error(text); bad != std::string_view::npos)
@@ -575,26 +561,27 @@ SafetensorsFile open_safetensors(const fs::path& path) {
     }
     if (!root.is_object()) refuse.header("the header is not a JSON object");
 
-    // 4. Every entry.
+    // 3. Every entry.
+    SafetensorsLayout out;
     for (const auto& [name, value] : root.items()) {
         if (name == "__metadata__") {
             if (!value.is_object()) refuse.metadata(" is " + describe(value) + ", not an object of string → string");
             for (const auto& [key, v] : value.items()) {
                 if (!v.is_string()) refuse.metadata(": " + quote(key) + " is " + describe(v) + ", not a string");
-                f.metadata_.emplace(key, v.get<std::string>());
+                out.metadata.emplace(key, v.get<std::string>());
             }
             continue;
         }
-        f.tensors_.push_back(parse_entry(refuse, name, value, data_size));
+        out.tensors.push_back(parse_entry(refuse, name, value, data_size));
     }
 
-    // 5. The spans tile the data buffer: sorted by begin, each starts where the last ended.
-    std::sort(f.tensors_.begin(), f.tensors_.end(), [](const TensorInfo& a, const TensorInfo& b) {
+    // 4. The spans tile the data buffer: sorted by begin, each starts where the last ended.
+    std::sort(out.tensors.begin(), out.tensors.end(), [](const TensorInfo& a, const TensorInfo& b) {
         return std::tie(a.begin, a.end, a.name) < std::tie(b.begin, b.end, b.name);
     });
     std::uint64_t cursor = 0;
     const TensorInfo* last = nullptr;
-    for (const TensorInfo& t : f.tensors_) {
+    for (const TensorInfo& t : out.tensors) {
         const std::string offsets = "data_offsets [" + std::to_string(t.begin) + ", " + std::to_string(t.end) + "]";
         if (t.begin < cursor)
             refuse.tensor(t.name, offsets + " overlap tensor " + quote(last->name) + " [" +
@@ -611,11 +598,35 @@ SafetensorsFile open_safetensors(const fs::path& path) {
                       "-byte data buffer (" + std::to_string(data_size - cursor) + " trailing bytes)");
 
     const std::byte* data = base + 8 + n;
-    for (std::size_t i = 0; i < f.tensors_.size(); ++i) {
-        TensorInfo& t = f.tensors_[i];
+    for (TensorInfo& t : out.tensors)
         t.bytes = std::span<const std::byte>(data + t.begin, static_cast<std::size_t>(t.end - t.begin));
-        f.by_name_.emplace(t.name, i);
+    return out;
+}
+
+SafetensorsFile open_safetensors(const fs::path& path) {
+    SafetensorsFile f;
+    f.path_ = path;
+
+    // Map the file (read-only, private), then validate the mapped bytes.
+    const Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (fd.fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + path.string());
+    struct stat st {};
+    if (::fstat(fd.fd, &st) != 0) throw std::system_error(errno, std::generic_category(), "cannot stat " + path.string());
+    if (!S_ISREG(st.st_mode)) Refuse(f.path_).header("not a regular file");
+    const auto file_size = static_cast<std::uint64_t>(st.st_size);
+    if (file_size > std::numeric_limits<std::size_t>::max()) Refuse(f.path_).header("the file is too large to map");
+    // mmap refuses a length of 0; parse_safetensors refuses the empty file with its reason.
+    if (file_size > 0) {
+        void* map = ::mmap(nullptr, static_cast<std::size_t>(file_size), PROT_READ, MAP_PRIVATE, fd.fd, 0);
+        if (map == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "cannot map " + path.string());
+        f.map_ = map;  // from here the destructor unmaps, whatever is thrown
+        f.map_size_ = static_cast<std::size_t>(file_size);
     }
+    SafetensorsLayout layout =
+        parse_safetensors(std::span<const std::byte>(static_cast<const std::byte*>(f.map_), f.map_size_), f.path_);
+    f.tensors_ = std::move(layout.tensors);
+    f.metadata_ = std::move(layout.metadata);
+    for (std::size_t i = 0; i < f.tensors_.size(); ++i) f.by_name_.emplace(f.tensors_[i].name, i);
     return f;
 }
 

@@ -187,6 +187,17 @@ private:
     std::map<std::string, std::string> metadata_;
 };
 
+// A whole safetensors file's bytes, validated: what open_safetensors checks (see there) once the
+// file is mapped, without touching the file system. `file` only names the bytes in messages.
+struct SafetensorsLayout {
+    // In data order, as SafetensorsFile::tensors(); each `bytes` points into the span parsed,
+    // valid while it is.
+    std::vector<TensorInfo> tensors;
+    std::map<std::string, std::string> metadata;
+};
+// Throws FormatError.
+SafetensorsLayout parse_safetensors(std::span<const std::byte> file_bytes, const std::filesystem::path& file);
+
 // Maps `path` and validates all of it before any tensor byte is read:
 //   - a regular file of at least 8 bytes; header length N <= file size - 8 and <= 100 MiB;
 //   - the header starts with '{', is valid UTF-8 without NUL bytes and a JSON object nested at most

@@ -10,7 +10,11 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdint>
 #include <iterator>
+#include <limits>
 #include <optional>
 
 namespace attnviz {
@@ -193,17 +197,27 @@ Session session_from_json(const std::string& text) {
                 throw ConfigError("edit", edit_at(i) + " needs a string \"target\"");
             CellEdit e;
             e.target = parse_edit_target(o["target"].get<std::string>());
+            // Past int's range a cell index would wrap into another, valid-looking one.
+            const auto index = [&](const char* key) {
+                const json& v = num(key);
+                if (!v.is_number_integer()) throw ConfigError("edit", edit_at(i) + ": \"" + key + "\" must be an integer");
+                if (v.is_number_unsigned() ? v.get<std::uint64_t>() > std::uint64_t{INT_MAX} : v.get<std::int64_t>() < INT_MIN)
+                    throw ConfigError("edit", edit_at(i) + ": \"" + key + "\" = " + describe(v) + " is outside the int range");
+                return v.get<int>();
+            };
             if (e.target == EditTarget::Embedding) {
                 if (!o.contains("token") || !o["token"].is_string())
                     throw ConfigError("edit", edit_at(i) + ": an embedding edit needs a string \"token\"");
                 e.token = o["token"].get<std::string>();
             } else {
-                if (!num("row").is_number_integer()) throw ConfigError("edit", edit_at(i) + ": \"row\" must be an integer");
-                e.row = num("row").get<int>();
+                e.row = index("row");
             }
-            if (!num("col").is_number_integer()) throw ConfigError("edit", edit_at(i) + ": \"col\" must be an integer");
-            e.col = num("col").get<int>();
-            e.value = num("value").get<float>();
+            e.col = index("col");
+            // A double past float's range has no float value (the conversion is undefined).
+            const double value = num("value").get<double>();
+            if (!(std::abs(value) <= std::numeric_limits<float>::max()))
+                throw ConfigError("edit", edit_at(i) + ": \"value\" = " + describe(o["value"]) + " is outside the float range");
+            e.value = static_cast<float>(value);
             s.edits.push_back(e);
         }
     }

@@ -70,6 +70,18 @@ TEST(Session, PresetAndEditsRoundTripAndBadEditsAreRefused) {
         test::write_text(p, base + bad);
         EXPECT_TRUE(test::throws_config_error([&] { load_session(p); }, "edit", {p.string()}));
     }
+    // A row past int's range once wrapped into a valid row, and a value past float's range was
+    // narrowed (undefined behaviour): both are refused (tests/fuzz/corpus/session/regress_edit_*).
+    for (const auto& [bad, part] : {std::pair<std::string, std::string>{R"({"target":"W_Q","row":4294967296,"col":0,"value":1}]})",
+                                                                        R"(edits[0]: "row" = 4294967296 is outside the int range)"},
+                                    {R"({"target":"W_Q","row":0,"col":-2147483649,"value":1}]})",
+                                     R"(edits[0]: "col" = -2147483649 is outside the int range)"},
+                                    {R"({"target":"W_Q","row":0,"col":0,"value":1e300}]})",
+                                     R"(edits[0]: "value" = 1e+300 is outside the float range)"}}) {
+        SCOPED_TRACE(bad);
+        test::write_text(p, base + bad);
+        EXPECT_TRUE(test::throws_config_error([&] { load_session(p); }, "edit", {p.string(), part}));
+    }
     test::write_text(p, R"({"format":"attnviz-session","version":1,"config":{},"preset":"clever"})");
     EXPECT_TRUE(test::throws_config_error([&] { load_session(p); }, "preset", {"clever"}));
 }
@@ -382,6 +394,9 @@ TEST(Session, MessagesQuoteAtMostAShortPrefixOfAValue) {
          "text must be a string (got an array)"},
         {R"({"format":"attnviz-session","version":1,"config":{"d_model":")" + huge + R"("}})",
          "d_model must be an integer (got \"" + std::string(60, 'x') + "\"…)"},
+        {R"({"format":"attnviz-session","version":1,"config":{},"edits":[{"target":"embedding","token":")" + huge +
+             R"(","col":500,"value":1}]})",
+         "edit embedding['" + std::string(40, 'x') + "…'][500] is outside the embedding's 64 dims"},
     };
     for (const auto& [text, message] : cases) {
         try {

@@ -288,6 +288,13 @@ TEST(HfModel, UnsupportedOrBrokenConfigsAreRefusedNamingTheField) {
     j = base;
     j["num_key_value_heads"] = 3;
     expect_config_refused(j, "num_key_value_heads", "multiple");
+    // 0 parses as an unsigned number; it once passed the lower bound and divided by zero (found by
+    // fuzzing: tests/fuzz/corpus/hf_config/regress_zero_kv_heads.json).
+    for (const char* key : {"num_key_value_heads", "num_attention_heads", "hidden_size"}) {
+        j = base;
+        j[key] = 0;
+        expect_config_refused(j, key, "between 1 and");
+    }
     j = base;
     j["hidden_size"] = -4;
     expect_config_refused(j, "hidden_size", "between 1 and");
