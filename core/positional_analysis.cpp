@@ -88,10 +88,10 @@ MatRM alibi_bias(int positions, float slope) {
     return bias;
 }
 
-Trace run_without_position(const Config& config) {
-    Config none = config;
-    none.positional = Positional::None;
-    return run(none);
+Trace run_without_position(const Inputs& inputs, const Weights& weights) {
+    Inputs none = inputs;
+    none.config.positional = Positional::None;
+    return forward(none, weights);
 }
 
 MatRM difference_where_finite(const Eigen::Ref<const MatRM>& a, const Eigen::Ref<const MatRM>& b) {

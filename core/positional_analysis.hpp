@@ -50,9 +50,10 @@ MatRM alibi_bias(int positions, float slope);
 
 // ---- with vs without position ----------------------------------------------------------
 
-// The same input and model with positional = none. `config` as in Trace::config (resolved).
-// Throws ConfigError like run().
-Trace run_without_position(const Config& config);
+// The same inputs and weights with positional = none: no additive code, no rotation, no ALiBi
+// bias. Any layer of any model: the inputs and weights of the trace on screen (a deeper layer's
+// stream, a loaded model's ids and weights, hand edits included). Throws ConfigError like forward().
+Trace run_without_position(const Inputs& inputs, const Weights& weights);
 
 // a − b where both are finite; NaN (shown as masked) where either is not.   [n_tok, m_tok]
 MatRM difference_where_finite(const Eigen::Ref<const MatRM>& a, const Eigen::Ref<const MatRM>& b);

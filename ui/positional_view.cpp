@@ -213,7 +213,7 @@ void refresh_comparison(Comparison& cmp, const AppState& st) {
         cmp.key = 0;
         cmp.error.clear();
         try {
-            cmp.without = run_without_position(t.config);
+            cmp.without = run_without_position(st.inputs, st.weights);
         } catch (const std::exception& e) {
             cmp.error = e.what();
         }

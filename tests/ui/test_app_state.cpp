@@ -3,6 +3,7 @@
 #include "ui/app_state.hpp"
 
 #include "core/io/session.hpp"
+#include "core/positional_analysis.hpp"
 #include "tests/core/test_helpers.hpp"
 #include "tests/hf_fixture.hpp"
 #include "tests/temp_dir.hpp"
@@ -363,6 +364,11 @@ TEST(AppStateStack, ALoadedModelRunsOnItsIdsAndLocksTheToyControls) {
     EXPECT_EQ(shape.d_model, 32);
     EXPECT_NE(shape.name.find(dir.path().filename().string()), std::string::npos) << shape.name;
     EXPECT_DOUBLE_EQ(kv_cache_bytes(shape, 6, Precision::Fp32), 2.0 * 2 * 6 * 2 * 8 * 4);
+    // The Positional view's with/without comparison runs this layer's inputs (the 6 ids, not the
+    // side bar's text): the monkey found it comparing a 6-token trace with the text's.
+    const Trace without = run_without_position(st.inputs, st.weights);
+    EXPECT_EQ(without.n, st.trace.n);
+    EXPECT_EQ(without.config.positional, Positional::None);
     st.ids = {4, 999};
     st.dirty = true;
     EXPECT_FALSE(st.recompute_now());
