@@ -14,7 +14,9 @@ const ImWchar kRanges[] = {
     0x0020, 0x00FF,  // Basic Latin + Latin-1 (·, ×, ², ³)
     0x0100, 0x024F,  // Latin Extended (accented tokens)
     0x0370, 0x03FF,  // Greek (α, θ, σ, Σ)
+    0x0400, 0x052F,  // Cyrillic and its supplement: real vocabularies' Russian, Ukrainian, … tokens
     0x1D00, 0x1DBF,  // Phonetic extensions: the superscript ᵀ
+    0x1E00, 0x1EFF,  // Latin Extended Additional: Vietnamese (ạ, ế, ữ) and Welsh tokens
     0x2000, 0x206F,  // General punctuation (…, ‖)
     0x2070, 0x209F,  // Super- and subscripts
     0x2100, 0x214F,  // Letterlike (ℝ)
