@@ -154,7 +154,7 @@ int try_main(int argc, char** argv) {
     TokenizeRequest tok_req;
     std::string tok_model, tok_text, tok_ids;
     bool no_special = false;
-    tok->add_option("--model", tok_model, "Model folder: tokenizer.json, or vocab.json + merges.txt")->required();
+    tok->add_option("--model", tok_model, "Model folder: tokenizer.json, vocab.json + merges.txt, or an attnviz folder's tokens.json")->required();
     CLI::Option* text_opt = tok->add_option("--text", tok_text, "Text to encode");
     CLI::Option* ids_opt = tok->add_option("--ids", tok_ids, "Token ids to show and decode, e.g. 1,2,3")->excludes(text_opt);
     tok->add_flag("--no-special", no_special, "Add no special tokens (BOS) when encoding");

@@ -2,6 +2,7 @@
 
 #include "core/io/atomic_file.hpp"
 #include "core/io/json_read.hpp"
+#include "core/model_folder.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -21,9 +22,21 @@ using nlohmann::json;
 
 namespace {
 
-inline constexpr std::uint64_t kMaxConfigBytes = 4ull << 20;  // config.json and the index
-
 std::string in_file(const fs::path& file, const std::string& message) { return file.filename().string() + ": " + message; }
+
+// The integer `v` of field `key` when it lies in [lo, max].
+int ranged_int(const json& v, const fs::path& file, const char* key, long long lo, long long max) {
+    // A parsed 0 is number_unsigned: the lower bound holds for both representations.
+    const bool in_range = v.is_number_unsigned()
+                              ? v.get<unsigned long long>() >= static_cast<unsigned long long>(lo) &&
+                                    v.get<unsigned long long>() <= static_cast<unsigned long long>(max)
+                              : v.is_number_integer() && v.get<long long>() >= lo && v.get<long long>() <= max;
+    if (!in_range) {
+        throw ConfigError(key, in_file(file, std::string("\"") + key + "\" = " + describe(v) + " must be an integer between " +
+                                                 std::to_string(lo) + " and " + std::to_string(max)));
+    }
+    return static_cast<int>(v.get<long long>());
+}
 
 // A positive integer field, at most `max`; `fallback` when absent (0: required).
 int int_field(const json& j, const fs::path& file, const char* key, long long max, long long fallback = 0) {
@@ -31,16 +44,25 @@ int int_field(const json& j, const fs::path& file, const char* key, long long ma
         if (fallback > 0) return static_cast<int>(fallback);
         throw ConfigError(key, in_file(file, std::string("\"") + key + "\" is missing: it must be a positive integer"));
     }
+    return ranged_int(j[key], file, key, 1, max);
+}
+
+// A non-negative integer field, at most `max`; 0 when absent.
+int count_field(const json& j, const fs::path& file, const char* key, long long max) {
+    if (!j.contains(key) || j[key].is_null()) return 0;
+    return ranged_int(j[key], file, key, 0, max);
+}
+
+// Which of `names` the required string field `key` is.
+std::size_t choice_field(const json& j, const fs::path& file, const char* key, const std::vector<std::string_view>& names) {
+    std::string list;
+    for (std::string_view n : names) list += (list.empty() ? "\"" : ", \"") + std::string(n) + "\"";
+    if (!j.contains(key) || j[key].is_null())
+        throw ConfigError(key, in_file(file, std::string("\"") + key + "\" is missing: it must be one of " + list));
     const json& v = j[key];
-    // A parsed 0 is number_unsigned: the lower bound holds for both representations.
-    const bool in_range = v.is_number_unsigned()
-                              ? v.get<unsigned long long>() >= 1 && v.get<unsigned long long>() <= static_cast<unsigned long long>(max)
-                              : v.is_number_integer() && v.get<long long>() >= 1 && v.get<long long>() <= max;
-    if (!in_range) {
-        throw ConfigError(key, in_file(file, std::string("\"") + key + "\" = " + describe(v) +
-                                                 " must be an integer between 1 and " + std::to_string(max)));
-    }
-    return static_cast<int>(v.get<long long>());
+    for (std::size_t k = 0; k < names.size(); ++k)
+        if (v.is_string() && v.get_ref<const std::string&>() == names[k]) return k;
+    throw ConfigError(key, in_file(file, std::string("\"") + key + "\" = " + describe(v) + " must be one of " + list));
 }
 
 double number_field(const json& j, const fs::path& file, const char* key, double lo, double hi, double fallback) {
@@ -141,6 +163,38 @@ HfConfig parse_hf_config(const std::string& text, const fs::path& file) {
         const bool sliding = c.model_type == "mistral" || bool_field(j, file, "use_sliding_window", false);
         if (sliding && j.contains("sliding_window") && !j["sliding_window"].is_null())
             c.sliding_window = int_field(j, file, "sliding_window", 1 << 24);
+    } else if (c.model_type == kAttnvizModelType) {
+        // What write_model_folder writes; the parts the other families fix are named here.
+        c.family = HfFamily::Attnviz;
+        c.d_model = int_field(j, file, "hidden_size", Limits::max_d_model);
+        c.layers = int_field(j, file, "num_hidden_layers", StackLimits::max_layers);
+        c.heads = int_field(j, file, "num_attention_heads", Limits::max_heads);
+        c.kv_heads = c.heads;
+        c.head_dim = int_field(j, file, "head_dim", Limits::max_d_head);
+        c.vocab = int_field(j, file, "vocab_size", max_vocab);
+        c.max_positions = int_field(j, file, "max_position_embeddings", 1 << 24);
+        static constexpr MlpKind kMlp[] = {MlpKind::GeluTanh, MlpKind::Gelu, MlpKind::None};
+        c.mlp = kMlp[choice_field(j, file, "hidden_act", {"gelu_new", "gelu", "none"})];
+        if (c.mlp == MlpKind::None) {
+            if (const int f = count_field(j, file, "intermediate_size", StackLimits::max_d_ff); f != 0) {
+                throw ConfigError("intermediate_size", in_file(file, "\"intermediate_size\" = " + std::to_string(f) +
+                                                                         " must be 0 with \"hidden_act\" = \"none\" (no MLP)"));
+            }
+            c.d_ff = 0;
+        } else {
+            c.d_ff = int_field(j, file, "intermediate_size", StackLimits::max_d_ff);
+        }
+        static constexpr NormKind kNorm[] = {NormKind::Layer, NormKind::Rms, NormKind::None};
+        c.norm = kNorm[choice_field(j, file, "norm", {"layer_norm", "rms_norm", "none"})];
+        c.norm_eps = static_cast<float>(number_field(j, file, "norm_eps", 1e-12, 1.0, 1e-5));
+        static constexpr Positional kPos[] = {Positional::Learned, Positional::Rope, Positional::None};
+        c.positional = kPos[choice_field(j, file, "position_embedding", {"learned", "rope", "none"})];
+        c.rope_theta = number_field(j, file, "rope_theta", Limits::min_rope_base, Limits::max_rope_base, 10000.0);
+        if (c.positional == Positional::Rope && c.head_dim % 2 != 0)
+            throw ConfigError("head_dim", in_file(file, "head_dim = " + std::to_string(c.head_dim) + " must be even for RoPE"));
+        c.sliding_window = count_field(j, file, "attention_window", Limits::max_tokens);
+        c.bias = bool_field(j, file, "use_bias", false);
+        c.tied = bool_field(j, file, "tie_word_embeddings", true);
     } else {
         throw ConfigError("model_type", in_file(file, "model_type " + quote(c.model_type) + " is not supported; supported: " +
                                                           std::string(kSupportedModelTypes)));
@@ -160,23 +214,46 @@ Config block_config(const HfConfig& h) {
     c.d_v = h.head_dim;
     c.causal = true;
     c.scale = ScaleMode::Sqrt;
-    if (h.family == HfFamily::Gpt2) {
-        c.positional = Positional::Learned;
-    } else {
-        c.positional = Positional::Rope;
+    c.positional = positional_of(h);
+    if (c.positional == Positional::Rope) {
         c.rope_style = RopeStyle::Half;
         c.rope_base = h.rope_theta;
-        // Mistral's window: key j is visible from i when i − w < j ≤ i (causal, |i − j| < w); one as
-        // long as the longest input masks nothing.
-        c.window = h.sliding_window >= Limits::max_tokens ? 0 : h.sliding_window;
     }
+    // Mistral's window: key j is visible from i when i − w < j ≤ i (causal, |i − j| < w); one as
+    // long as the longest input masks nothing.
+    c.window = h.sliding_window >= Limits::max_tokens ? 0 : h.sliding_window;
     return c;
 }
+
+NormKind norm_of(const HfConfig& h) {
+    switch (h.family) {
+        case HfFamily::Gpt2: return NormKind::Layer;
+        case HfFamily::Llama: return NormKind::Rms;
+        case HfFamily::Attnviz: break;
+    }
+    return h.norm;
+}
+
+Positional positional_of(const HfConfig& h) {
+    switch (h.family) {
+        case HfFamily::Gpt2: return Positional::Learned;
+        case HfFamily::Llama: return Positional::Rope;
+        case HfFamily::Attnviz: break;
+    }
+    return h.positional;
+}
+
+namespace {
+
+// GPT-2's layout (gpt2, attnviz): every attention and MLP bias, or (attnviz without use_bias) none.
+bool gpt2_layout_biases(const HfConfig& h) { return h.family == HfFamily::Gpt2 || h.bias; }
+
+}  // namespace
 
 StackArch stack_arch(const HfConfig& h) {
     StackArch a;
     a.layers = h.layers;
-    a.norm = h.family == HfFamily::Gpt2 ? NormKind::Layer : NormKind::Rms;
+    a.norm = norm_of(h);
     a.placement = NormPlacement::Pre;
     a.mlp = h.mlp;
     a.d_ff = h.d_ff;
@@ -189,11 +266,20 @@ std::uint64_t parameter_count(const HfConfig& h) {
     const std::uint64_t d = static_cast<std::uint64_t>(h.d_model), dh = static_cast<std::uint64_t>(h.head_dim);
     const std::uint64_t q = static_cast<std::uint64_t>(h.heads) * dh, kv = static_cast<std::uint64_t>(h.kv_heads) * dh;
     const std::uint64_t f = static_cast<std::uint64_t>(h.d_ff), V = static_cast<std::uint64_t>(h.vocab);
+    const std::uint64_t L = static_cast<std::uint64_t>(h.layers), embeddings = V * d + (h.tied ? 0 : V * d);
     std::uint64_t layer = d * (q + 2 * kv) + q * d;                       // W_Q, W_K, W_V, W_O
-    if (h.family == HfFamily::Gpt2) layer += q + 2 * kv + d + 2 * d * f + f + d + 4 * d;  // biases, MLP, 2 LayerNorms
-    else layer += (h.qkv_bias ? q + 2 * kv : 0) + 3 * d * f + 2 * d;      // SwiGLU, 2 RMSNorms
-    std::uint64_t total = static_cast<std::uint64_t>(h.layers) * layer + V * d + (h.tied ? 0 : V * d);
-    total += h.family == HfFamily::Gpt2 ? static_cast<std::uint64_t>(h.max_positions) * d + 2 * d : d;
+    if (h.family == HfFamily::Llama) {
+        layer += (h.qkv_bias ? q + 2 * kv : 0) + 3 * d * f + 2 * d;       // SwiGLU, 2 RMSNorms
+        return L * layer + embeddings + d;                                // and the final RMSNorm
+    }
+    // GPT-2's layout; an attnviz config may leave out the norms, the MLP, the biases, the positions.
+    const NormKind nk = norm_of(h);
+    const std::uint64_t norm = nk == NormKind::Layer ? 2 * d : nk == NormKind::Rms ? d : 0;  // γ (and β)
+    const bool bias = gpt2_layout_biases(h);
+    layer += norm + (bias ? q + 2 * kv + d : 0);                          // ln_1, c_attn and c_proj biases
+    if (h.mlp != MlpKind::None) layer += norm + 2 * d * f + (bias ? f + d : 0);  // ln_2, c_fc, c_proj
+    std::uint64_t total = L * layer + embeddings + norm;                  // and ln_f
+    if (positional_of(h) == Positional::Learned) total += static_cast<std::uint64_t>(h.max_positions) * d;  // wpe
     return total;
 }
 
@@ -216,7 +302,7 @@ HfCheckpoint open_checkpoint(const fs::path& dir) {
     if (fs::exists(dir / "model.safetensors")) {
         shard_names.push_back("model.safetensors");
     } else if (fs::exists(index)) {
-        if (fs::file_size(index) > kMaxConfigBytes) throw ConfigError("weight_map", in_file(index, "is larger than 4 MiB"));
+        if (fs::file_size(index) > kMaxConfigFileBytes) throw ConfigError("weight_map", in_file(index, "is larger than 4 MiB"));
         json j;
         try {
             j = parse_json_limited(read_file(index));
@@ -322,34 +408,51 @@ private:
     std::uint64_t total_, done_ = 0;
 };
 
-void load_gpt2(const HfConfig& c, const HfCheckpoint& ck, TensorReader& r, StackWeights& w) {
+// GPT-2's names and Conv1D layout [in, out]. An attnviz folder uses them too (without GPT-2's
+// "transformer." prefix), with h·dh-wide heads and only the parts its config names: norms, MLP,
+// biases, learned positions.
+void load_gpt2_layout(const HfConfig& c, const HfCheckpoint& ck, TensorReader& r, StackWeights& w) {
     // Some exports keep the "transformer." prefix of GPT2LMHeadModel.
-    const std::string p = ck.find("wte.weight") ? "" : "transformer.";
-    const std::int64_t d = c.d_model, f = c.d_ff, V = c.vocab;
+    const std::string p = c.family == HfFamily::Attnviz || ck.find("wte.weight") ? "" : "transformer.";
+    const std::int64_t d = c.d_model, q = static_cast<std::int64_t>(c.heads) * c.head_dim, f = c.d_ff, V = c.vocab;
+    const NormKind norm = norm_of(c);
+    const bool bias = gpt2_layout_biases(c);
+    const auto read_norm = [&](const std::string& name) {
+        NormWeights n;
+        if (norm == NormKind::None) return n;
+        n.gamma = r.vector(name + ".weight", d);                        // γ: [d]
+        if (norm == NormKind::Layer) n.beta = r.vector(name + ".bias", d);  // β: [d]
+        return n;
+    };
     w.embedding = r.matrix(p + "wte.weight", V, d);                      // E: [V, d]
-    w.learned_pe = r.matrix(p + "wpe.weight", c.max_positions, d);       // PE: [n_pos, d]
+    if (positional_of(c) == Positional::Learned) w.learned_pe = r.matrix(p + "wpe.weight", c.max_positions, d);  // PE: [n_pos, d]
     w.layers.resize(static_cast<std::size_t>(c.layers));
     for (int l = 0; l < c.layers; ++l) {
         const std::string h = p + "h." + std::to_string(l) + ".";
         LayerWeights& L = w.layers[static_cast<std::size_t>(l)];
-        L.norm1 = {r.vector(h + "ln_1.weight", d), r.vector(h + "ln_1.bias", d)};
-        const MatRM qkv = r.matrix(h + "attn.c_attn.weight", d, 3 * d);  // [d, 3d] = [W_Q | W_K | W_V]
-        const RowVec qkv_b = r.vector(h + "attn.c_attn.bias", 3 * d);
-        L.attn.W_Q = qkv.middleCols(0, d);
-        L.attn.W_K = qkv.middleCols(d, d);
-        L.attn.W_V = qkv.middleCols(2 * d, d);
-        L.attn.b_Q = qkv_b.segment(0, d);
-        L.attn.b_K = qkv_b.segment(d, d);
-        L.attn.b_V = qkv_b.segment(2 * d, d);
-        L.attn.W_O = r.matrix(h + "attn.c_proj.weight", d, d);          // [d, d]
-        L.attn.b_O = r.vector(h + "attn.c_proj.bias", d);
-        L.norm2 = {r.vector(h + "ln_2.weight", d), r.vector(h + "ln_2.bias", d)};
+        L.norm1 = read_norm(h + "ln_1");
+        const MatRM qkv = r.matrix(h + "attn.c_attn.weight", d, 3 * q);  // [d, 3·h·dh] = [W_Q | W_K | W_V]
+        L.attn.W_Q = qkv.middleCols(0, q);
+        L.attn.W_K = qkv.middleCols(q, q);
+        L.attn.W_V = qkv.middleCols(2 * q, q);
+        L.attn.W_O = r.matrix(h + "attn.c_proj.weight", q, d);          // [h·dh, d]
+        if (bias) {
+            const RowVec qkv_b = r.vector(h + "attn.c_attn.bias", 3 * q);  // [3·h·dh]
+            L.attn.b_Q = qkv_b.segment(0, q);
+            L.attn.b_K = qkv_b.segment(q, q);
+            L.attn.b_V = qkv_b.segment(2 * q, q);
+            L.attn.b_O = r.vector(h + "attn.c_proj.bias", d);
+        }
+        if (c.mlp == MlpKind::None) continue;
+        L.norm2 = read_norm(h + "ln_2");
         L.mlp.W_up = r.matrix(h + "mlp.c_fc.weight", d, f);             // [d, f]
-        L.mlp.b_up = r.vector(h + "mlp.c_fc.bias", f);
         L.mlp.W_down = r.matrix(h + "mlp.c_proj.weight", f, d);         // [f, d]
-        L.mlp.b_down = r.vector(h + "mlp.c_proj.bias", d);
+        if (bias) {
+            L.mlp.b_up = r.vector(h + "mlp.c_fc.bias", f);
+            L.mlp.b_down = r.vector(h + "mlp.c_proj.bias", d);
+        }
     }
-    w.final_norm = {r.vector(p + "ln_f.weight", d), r.vector(p + "ln_f.bias", d)};
+    w.final_norm = read_norm(p + "ln_f");
     if (!c.tied) w.unembedding = r.matrix("lm_head.weight", V, d);     // U: [V, d]
 }
 
@@ -389,18 +492,27 @@ HfModel load_hf_model(const fs::path& dir, const LoadProgress& progress) {
     m.dir = dir;
     const fs::path cfg = dir / "config.json";
     if (!fs::is_regular_file(cfg)) throw ConfigError("config.json", dir.string() + ": no config.json (not a Hugging Face model folder)");
-    if (fs::file_size(cfg) > kMaxConfigBytes) throw ConfigError("config.json", in_file(cfg, "is larger than 4 MiB"));
+    if (fs::file_size(cfg) > kMaxConfigFileBytes) throw ConfigError("config.json", in_file(cfg, "is larger than 4 MiB"));
     m.config = parse_hf_config(read_file(cfg), cfg);
     check_memory_for(m.config, available_memory_bytes());
     m.block = resolve_sizes(block_config(m.config));
     m.arch = resolve_arch(stack_arch(m.config), m.config.d_model);
+    const bool attnviz = m.config.family == HfFamily::Attnviz;
+    if (attnviz && fs::exists(dir / kTokensFile)) {
+        m.folder_tokenizer = read_folder_tokens(dir, m.config.vocab);
+        m.block.tokenize = m.folder_tokenizer->tokenization;
+    }
     const HfCheckpoint ck = open_checkpoint(dir);
     m.bytes_on_disk = ck.bytes;
     m.dtype = ck.dtype;
     TensorReader r(ck, progress, load_bytes_needed(m.config));
-    if (m.config.family == HfFamily::Gpt2) load_gpt2(m.config, ck, r, m.weights);
-    else load_llama(m.config, r, m.weights);
-    if (fs::exists(dir / "tokenizer.json") || fs::exists(dir / "vocab.json"))
+    if (m.config.family == HfFamily::Llama) load_llama(m.config, r, m.weights);
+    else load_gpt2_layout(m.config, ck, r, m.weights);
+    if (m.folder_tokenizer) {
+        m.vocab = m.folder_tokenizer->vocab;
+        return m;
+    }
+    if (!attnviz && (fs::exists(dir / "tokenizer.json") || fs::exists(dir / "vocab.json")))
         m.tokenizer = std::make_shared<BpeTokenizer>(BpeTokenizer::load(dir));
     auto vocab = std::make_shared<Vocabulary>();
     vocab->tokens.reserve(static_cast<std::size_t>(m.config.vocab));
@@ -433,12 +545,16 @@ std::string hf_model_name(const fs::path& dir) {
     return dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
 }
 
+std::vector<int> encode_text(const HfModel& m, const std::string& text) {
+    if (m.tokenizer) return m.tokenizer->encode(text);
+    if (m.folder_tokenizer) return m.folder_tokenizer->encode(text);
+    const char* files = m.config.family == HfFamily::Attnviz ? "tokens.json" : "tokenizer.json or vocab.json + merges.txt";
+    throw ConfigError("ids", m.name() + " has no tokenizer (" + files + "): give token ids");
+}
+
 StackModel pretrained_model(const std::shared_ptr<const HfModel>& m, const std::string& text, const std::vector<int>& given) {
     ATTNVIZ_ASSERT(m && m->vocab);
-    if (given.empty() && !m->tokenizer) {
-        throw ConfigError("ids", m->name() + " has no tokenizer (tokenizer.json or vocab.json + merges.txt): give token ids");
-    }
-    const std::vector<int> ids = given.empty() ? m->tokenizer->encode(text) : given;
+    const std::vector<int> ids = given.empty() ? encode_text(*m, text) : given;
     std::vector<std::string> texts;
     for (int id : ids) texts.push_back(id >= 0 && id < m->vocab->size() ? m->vocab->tokens[static_cast<std::size_t>(id)] : "?");
     StackModel s;
@@ -458,8 +574,8 @@ Inputs model_inputs(const HfModel& m, const std::vector<int>& ids, const std::ve
         throw ConfigError("ids", "the input has " + std::to_string(ids.size()) + " tokens; at most " +
                                      std::to_string(Limits::max_tokens) + " are shown");
     }
-    if (m.config.family == HfFamily::Gpt2 && static_cast<int>(ids.size()) > m.config.max_positions) {
-        throw ConfigError("ids", "the input has " + std::to_string(ids.size()) + " tokens; this GPT-2 has " +
+    if (m.block.positional == Positional::Learned && static_cast<int>(ids.size()) > m.config.max_positions) {
+        throw ConfigError("ids", "the input has " + std::to_string(ids.size()) + " tokens; this model has " +
                                      std::to_string(m.config.max_positions) + " learned positions");
     }
     Inputs in;
@@ -492,7 +608,7 @@ HfEntry describe_hf_folder(const fs::path& dir) {
     try {
         const fs::path cfg = dir / "config.json";
         if (!fs::is_regular_file(cfg)) throw ConfigError("config.json", "no config.json");
-        if (fs::file_size(cfg) > kMaxConfigBytes) throw ConfigError("config.json", in_file(cfg, "is larger than 4 MiB"));
+        if (fs::file_size(cfg) > kMaxConfigFileBytes) throw ConfigError("config.json", in_file(cfg, "is larger than 4 MiB"));
         const HfConfig c = parse_hf_config(read_file(cfg), cfg);
         e.model_type = c.model_type;
         e.parameters = parameter_count(c);

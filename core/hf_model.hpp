@@ -8,6 +8,9 @@
 //   llama, mistral, qwen2: nn.Linear weights stored [out, in] (transposed here to x·W); RMSNorm;
 //                         RoPE rotate-half with rope_theta; GQA; SwiGLU; Qwen2's Q/K/V biases;
 //                         lm_head unless tie_word_embeddings; Mistral's sliding_window.
+//   attnviz:              attnviz's own folder (core/model_folder.hpp): GPT-2's names and layout
+//                         with h·dh wide heads, each part the config names (norm, MLP, positions,
+//                         biases, lm_head) present or absent; tokens.json for text.
 //
 // Every file is untrusted: each field is checked for type and range, each tensor for presence and
 // shape, and a refusal names the file, the field or tensor and the rule.
@@ -21,6 +24,7 @@
 #include "core/hf_tokenizer.hpp"
 #include "core/induction_model.hpp"
 #include "core/io/safetensors.hpp"
+#include "core/folder_tokens.hpp"
 #include "core/stack.hpp"
 
 #include <atomic>
@@ -28,6 +32,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,32 +40,39 @@ namespace attnviz {
 
 // ---- [SECTION] config ----------------------------------------------------------------------------
 
-enum class HfFamily { Gpt2, Llama };
+enum class HfFamily { Gpt2, Llama, Attnviz };
 
 struct HfConfig {
-    std::string model_type;          // gpt2 | llama | mistral | qwen2
+    std::string model_type;          // gpt2 | llama | mistral | qwen2 | attnviz
     HfFamily family = HfFamily::Gpt2;
     int layers = 0, d_model = 0, heads = 0, kv_heads = 0, head_dim = 0, d_ff = 0, vocab = 0;
-    int max_positions = 0;           // gpt2: n_positions (wpe rows); llama: max_position_embeddings
+    int max_positions = 0;           // gpt2: n_positions (wpe rows); llama, attnviz: max_position_embeddings
     float norm_eps = 1e-5f;
     double rope_theta = 10000.0;
     bool tied = true;
     bool qkv_bias = false;           // qwen2 (and llama's attention_bias)
-    int sliding_window = 0;          // 0: none
-    MlpKind mlp = MlpKind::GeluTanh;
+    int sliding_window = 0;          // 0: none (attnviz: attention_window)
+    MlpKind mlp = MlpKind::GeluTanh; // attnviz: also None (d_ff = 0)
+    // attnviz only; the other families' follow from the family (norm_of, positional_of, has_biases).
+    NormKind norm = NormKind::Layer;
+    Positional positional = Positional::Learned;
+    bool bias = true;                // use_bias: every attention and MLP bias
     std::string dtype;               // torch_dtype as written, for display
 };
 
-inline constexpr const char* kSupportedModelTypes = "gpt2, llama, mistral, qwen2";
+inline constexpr const char* kSupportedModelTypes = "gpt2, llama, mistral, qwen2, attnviz";
+inline constexpr std::uint64_t kMaxConfigFileBytes = 4ull << 20;  // config.json and the shard index
 
 // Parses config.json's text; `file` names it in messages. Throws ConfigError whose field is the
 // config key ("model_type", "rope_scaling", "num_key_value_heads", …).
 HfConfig parse_hf_config(const std::string& text, const std::filesystem::path& file);
 
-// The attention block's configuration for this model: sizes, RoPE or learned positions, causal,
-// the sliding window. Text and tokenizer fields keep their defaults.
+// The attention block's configuration for this model: sizes, RoPE, learned or no positions,
+// causal, the sliding window. Text and tokenizer fields keep their defaults.
 Config block_config(const HfConfig& c);
 StackArch stack_arch(const HfConfig& c);
+NormKind norm_of(const HfConfig& c);          // gpt2 LayerNorm, llama family RMSNorm, attnviz its own
+Positional positional_of(const HfConfig& c);  // gpt2 learned, llama family RoPE, attnviz its own
 
 // Parameters counted from the config (embedding counted once when tied).
 std::uint64_t parameter_count(const HfConfig& c);
@@ -99,7 +111,7 @@ std::string hf_model_name(const std::filesystem::path& dir);
 struct HfModel {
     std::filesystem::path dir;
     HfConfig config;
-    Config block;        // block_config(config)
+    Config block;        // block_config(config); an attnviz folder's tokenization from tokens.json
     StackArch arch;      // stack_arch(config), resolved
     StackWeights weights;
     std::uint64_t bytes_on_disk = 0;
@@ -107,9 +119,13 @@ struct HfModel {
     // The folder's tokenizer (tokenizer.json, or vocab.json + merges.txt); null when it has none,
     // and the model then runs on ids only.
     std::shared_ptr<const BpeTokenizer> tokenizer;
+    // An attnviz folder's tokens.json (tokenizer stays null): attnviz's own word or char
+    // tokenizer over `vocab`; empty without one.
+    std::optional<FolderTokenizer> folder_tokenizer;
     // Every id's text as shown (the tokenizer's tokens; "#id" without one or past its ids): [V].
     std::shared_ptr<const Vocabulary> vocab;
     std::string name() const { return hf_model_name(dir); }
+    bool reads_text() const { return tokenizer || folder_tokenizer; }  // else token ids only
 };
 
 // Float32 bytes the loaded weights take (what loading needs on top of the mapped files).
@@ -120,14 +136,18 @@ std::uint64_t load_bytes_needed(const HfConfig& c);
 // its shape and the one the config needs), LoadCancelled.
 HfModel load_hf_model(const std::filesystem::path& dir, const LoadProgress& progress = {});
 
+// `text`'s ids through the folder's tokenizer (BPE, or an attnviz folder's tokens.json). Throws
+// ConfigError("ids", …) when the folder has neither, ConfigError("text", …) as the tokenizer does.
+std::vector<int> encode_text(const HfModel& m, const std::string& text);
+
 // A stack model over the loaded one (weights and vocabulary shared, not copied) for `ids`, or, when
-// `ids` is empty, for `text` through the model's tokenizer; each token shown as its vocabulary
-// entry. Throws ConfigError("ids" / "text", …) as model_inputs and the tokenizer do.
+// `ids` is empty, for `text` through encode_text; each token shown as its vocabulary entry.
+// Throws ConfigError("ids" / "text", …) as model_inputs and encode_text do.
 StackModel pretrained_model(const std::shared_ptr<const HfModel>& m, const std::string& text, const std::vector<int>& ids);
 
 // The model's inputs for token ids: X = the embedding rows, `texts` shown as the tokens. Throws
-// ConfigError("ids", …) for an id outside the vocabulary, an empty or over-long input, or (GPT-2)
-// more tokens than its learned positions.
+// ConfigError("ids", …) for an id outside the vocabulary, an empty or over-long input, or (learned
+// positions: GPT-2, attnviz) more tokens than the model has positions.
 Inputs model_inputs(const HfModel& m, const std::vector<int>& ids, const std::vector<std::string>& texts);
 
 // ---- [SECTION] discovery -------------------------------------------------------------------------

@@ -591,7 +591,7 @@ bool AppState::poll_model_load() {
     }
     set_status("loaded " + pretrained->name() + " (" + pretrained->config.model_type + ", " +
                    std::to_string(pretrained->config.layers) + " layers, " + pretrained->dtype + ")" +
-                   (pretrained->tokenizer ? "" : ": no tokenizer in the folder, type token ids"),
+                   (pretrained->reads_text() ? "" : ": no tokenizer in the folder, type token ids"),
                false);
     return true;
 }

@@ -251,7 +251,7 @@ void draw_controls(UiContext& ctx) {
     ImGui::PushItemWidth(-110);
 
     ImGui::TextDisabled("Input");
-    if (st.pretrained && !st.pretrained->tokenizer) {
+    if (st.pretrained && !st.pretrained->reads_text()) {
         // A loaded model without a tokenizer reads token ids; with one, the text box feeds it.
         std::string ids;
         for (int id : st.ids) ids += (ids.empty() ? "" : ",") + std::to_string(id);

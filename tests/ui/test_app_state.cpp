@@ -3,9 +3,11 @@
 #include "ui/app_state.hpp"
 
 #include "core/io/session.hpp"
+#include "core/model_folder.hpp"
 #include "core/positional_analysis.hpp"
 #include "tests/core/test_helpers.hpp"
 #include "tests/hf_fixture.hpp"
+#include "tests/model_folder_fixture.hpp"
 #include "tests/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -457,6 +459,32 @@ TEST(AppStateStack, ModelsLoadInTheBackgroundAndAFailedLoadKeepsTheCurrentOne) {
     EXPECT_FALSE(st.pretrained);
     ASSERT_TRUE(st.recompute_now());
     EXPECT_EQ(st.trace.tokens[1], "cat") << "the toy model again";
+}
+
+TEST(AppStateStack, AnAttnvizFolderReadsTheTypedTextThroughItsTokensJson) {
+    test::TempDir dir;
+    const test::FolderStack s = test::folder_stack({});
+    write_model_folder(dir / "m", s.block, s.arch, s.weights, s.vocab, Tokenization::Word);
+    AppState st = ready();
+    st.start_model_load(dir / "m");
+    for (int k = 0; k < 2000 && st.model_load_active; ++k) {
+        st.poll_recompute();
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ASSERT_TRUE(st.pretrained);
+    EXPECT_TRUE(st.pretrained->reads_text());
+    EXPECT_EQ(st.status.find("no tokenizer"), std::string::npos) << "the text box feeds it: " << st.status;
+    st.config.text = "the dog sat on the mat";
+    st.dirty = true;
+    ASSERT_TRUE(st.recompute_now());
+    EXPECT_EQ(st.trace.tokens, (std::vector<std::string>{"the", "dog", "sat", "on", "the", "mat"}));
+    // A word the model never saw keeps the last good trace and names the word.
+    st.config.text = "the zebra";
+    st.dirty = true;
+    EXPECT_FALSE(st.recompute_now());
+    EXPECT_EQ(st.error_field, "text");
+    EXPECT_NE(st.error.find("\"zebra\""), std::string::npos) << st.error;
+    EXPECT_EQ(st.trace.n, 6);
 }
 
 TEST(AppStateDecode, StepsFillOneRowEachAndMatchTheCausalTrace) {
