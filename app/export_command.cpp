@@ -52,9 +52,9 @@ std::vector<int> parse_layers_out(const std::string& s) {
     return out;
 }
 
-std::uint64_t parse_byte_size(const std::string& s) {
+std::uint64_t parse_byte_size(const std::string& s, const std::string& field) {
     const auto refuse = [&] {
-        return ConfigError("max_output", "max_output=" + s + " must be a size in bytes, e.g. 4G, 512M or 1000000");
+        return ConfigError(field, field + "=" + clip(s) + " must be a size in bytes, e.g. 4G, 512M or 1000000");
     };
     std::size_t k = 0;
     while (k < s.size() && (std::isdigit(static_cast<unsigned char>(s[k])) || s[k] == '.')) ++k;

@@ -37,8 +37,8 @@ inline constexpr int kHeatmapMaxSide = 1024;
 inline constexpr std::uint64_t kDefaultMaxOutput = 4ull << 30;  // fits n = 4096, 8 heads as safetensors (2.2 GiB)
 
 // "4G", "512M", "1.5G", "100000": bytes, K/M/G/T 1024-based, an optional "B" or "iB" after the
-// letter. Throws ConfigError("max_output", ...).
-std::uint64_t parse_byte_size(const std::string& s);
+// letter. Throws ConfigError(field, ...).
+std::uint64_t parse_byte_size(const std::string& s, const std::string& field = "max_output");
 // "2.21 GiB", "512 MiB", "35.0 KiB", "12 bytes": three significant digits.
 std::string format_bytes(std::uint64_t bytes);
 

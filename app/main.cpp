@@ -4,11 +4,13 @@
 //   attnviz export --text "..." [options] [--format json|csv|safetensors] --out DIR
 //   attnviz lab sqrt-dk|extrapolation [--csv] [--out FILE]
 //   attnviz tokenize --model DIR (--text "..." | --ids 1,2,3) [--no-special]
+//   attnviz train --task induction --layers 2 --heads 2 --d-model 32 --steps 2000 --out DIR
 #include "app/cli_options.hpp"
 #include "app/export_command.hpp"
 #include "app/gui_app.hpp"
 #include "app/lab_command.hpp"
 #include "app/tokenize_command.hpp"
+#include "app/train_command.hpp"
 #include "core/io/atomic_file.hpp"
 #include "core/io/session.hpp"
 #include "core/model_setup.hpp"
@@ -159,6 +161,10 @@ int try_main(int argc, char** argv) {
     CLI::Option* ids_opt = tok->add_option("--ids", tok_ids, "Token ids to show and decode, e.g. 1,2,3")->excludes(text_opt);
     tok->add_flag("--no-special", no_special, "Add no special tokens (BOS) when encoding");
 
+    CLI::App* train = app.add_subcommand("train", "Train a small Transformer on a task and write it as a model folder");
+    TrainFlags train_flags;
+    train_flags.add_to(*train);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -177,6 +183,23 @@ int try_main(int argc, char** argv) {
             std::fprintf(stderr, "attnviz lab: %s\n", e.what());
         } catch (const IoError& e) {
             std::fprintf(stderr, "attnviz lab: %s\n", e.what());
+        }
+        return kExitBadInput;
+    }
+
+    if (train->parsed()) {
+        try {
+            const TrainSpec spec = train_flags.to_spec();
+            const TrainSummary r = run_train_command(spec, train_flags.out, train_flags.quiet ? nullptr : stdout);
+            std::printf("attnviz train: wrote %s in %.1f s: second-half loss %.3f, induction %.2f on L%dH%d\n",
+                        train_flags.out.c_str(), r.wall_seconds, r.last.eval.second_half_loss,
+                        r.last.scores.induction[static_cast<std::size_t>(r.best_layer)][static_cast<std::size_t>(r.best_head)],
+                        r.best_layer, r.best_head);
+            return EXIT_SUCCESS;
+        } catch (const ConfigError& e) {
+            std::fprintf(stderr, "attnviz train: %s\n", e.what());
+        } catch (const IoError& e) {
+            std::fprintf(stderr, "attnviz train: %s\n", e.what());
         }
         return kExitBadInput;
     }

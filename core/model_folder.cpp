@@ -19,7 +19,10 @@ namespace {
 constexpr const char* kConfigFile = "config.json";
 constexpr const char* kWeightsFile = "model.safetensors";
 
-bool is_folder_file(std::string_view name) { return name == kConfigFile || name == kWeightsFile || name == kTokensFile; }
+bool is_record_file(std::string_view name) { return name == "metrics.csv" || name == "metrics.json"; }
+bool is_folder_file(std::string_view name) {
+    return name == kConfigFile || name == kWeightsFile || name == kTokensFile || is_record_file(name);
+}
 
 // Whether `dir`'s config.json is a JSON object with model_type "attnviz" (false for a missing,
 // oversized or unreadable one: the callers then treat the folder as someone else's).
@@ -254,7 +257,10 @@ void check_replaceable(const fs::path& dir) {
 // ---- writer --------------------------------------------------------------------------------------
 
 void write_model_folder(const fs::path& dir, const Config& block, const StackArch& arch, const StackWeights& w,
-                        const Vocabulary& vocab, Tokenization tokenization, const json& training) {
+                        const Vocabulary& vocab, Tokenization tokenization, const json& training, const FolderRecords& records) {
+    for (const auto& [name, bytes] : records) {
+        require(is_record_file(name), "records", "the model folder keeps metrics.csv and metrics.json only, not " + clip(name));
+    }
     const Config c = resolve_sizes(block);
     const StackArch a = resolve_arch(arch, c.d_model);
     check_supported(c, a);
@@ -290,6 +296,7 @@ void write_model_folder(const fs::path& dir, const Config& block, const StackArc
         st.finish();
     });
     staged.add(kTokensFile, tokens);
+    for (const auto& [name, bytes] : records) staged.add(name, bytes);
     staged.commit();
 }
 

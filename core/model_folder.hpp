@@ -14,6 +14,7 @@
 //                      is γ, LayerNorm's ".bias" β; no norm tensors with norm "none".
 //   tokens.json        {"tokenization": "word"|"char", "tokens": [V strings]}: id = index
 //                      (core/folder_tokens.hpp).
+//   metrics.csv, metrics.json   optional: the training lab's record of the run (core/train.hpp).
 //
 // [SECTION] writer
 // [SECTION] discovery
@@ -51,8 +52,12 @@ inline constexpr int kDefaultModelPositions = Limits::max_tokens;
 // `dir` may be new, an empty folder, or an attnviz model folder (config.json with model_type
 // "attnviz" and only this format's files), which is replaced; anything else is refused with
 // IoError before anything is written, so no other folder is ever deleted.
+// `records`: (name, bytes) of metrics.csv and metrics.json, written with the model in the same
+// commit; any other name throws ConfigError("records", ...).
+using FolderRecords = std::vector<std::pair<std::string, std::string>>;
 void write_model_folder(const std::filesystem::path& dir, const Config& block, const StackArch& arch, const StackWeights& w,
-                        const Vocabulary& vocab, Tokenization tokenization, const nlohmann::json& training = {});
+                        const Vocabulary& vocab, Tokenization tokenization, const nlohmann::json& training = {},
+                        const FolderRecords& records = {});
 
 // ---- [SECTION] discovery -------------------------------------------------------------------------
 

@@ -23,49 +23,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// Same shape and the same float bits (NaN-safe, and −0 ≠ +0: a copy, not a recomputation).
-::testing::AssertionResult same_bits(const Eigen::Ref<const MatRM>& a, const Eigen::Ref<const MatRM>& b) {
-    if (a.rows() != b.rows() || a.cols() != b.cols()) {
-        return ::testing::AssertionFailure() << "shape [" << a.rows() << ", " << a.cols() << "] vs [" << b.rows() << ", " << b.cols() << "]";
-    }
-    for (Eigen::Index i = 0; i < a.rows(); ++i)
-        for (Eigen::Index j = 0; j < a.cols(); ++j)
-            if (std::bit_cast<std::uint32_t>(a(i, j)) != std::bit_cast<std::uint32_t>(b(i, j)))
-                return ::testing::AssertionFailure() << "differ at (" << i << ", " << j << "): " << a(i, j) << " vs " << b(i, j);
-    return ::testing::AssertionSuccess();
-}
-
-void expect_same_weights(const StackWeights& a, const StackWeights& b, bool learned) {
-    EXPECT_TRUE(same_bits(a.embedding, b.embedding)) << "embedding";
-    EXPECT_TRUE(same_bits(a.unembedding, b.unembedding)) << "unembedding";
-    if (learned) EXPECT_TRUE(same_bits(a.learned_pe, b.learned_pe)) << "learned_pe";
-    else EXPECT_EQ(b.learned_pe.size(), 0) << "no positions are stored without learned ones";
-    ASSERT_EQ(a.layers.size(), b.layers.size());
-    for (std::size_t l = 0; l < a.layers.size(); ++l) {
-        SCOPED_TRACE("layer " + std::to_string(l));
-        const LayerWeights &x = a.layers[l], &y = b.layers[l];
-        EXPECT_TRUE(same_bits(x.attn.W_Q, y.attn.W_Q)) << "W_Q";
-        EXPECT_TRUE(same_bits(x.attn.W_K, y.attn.W_K)) << "W_K";
-        EXPECT_TRUE(same_bits(x.attn.W_V, y.attn.W_V)) << "W_V";
-        EXPECT_TRUE(same_bits(x.attn.W_O, y.attn.W_O)) << "W_O";
-        EXPECT_TRUE(same_bits(x.attn.b_Q, y.attn.b_Q)) << "b_Q";
-        EXPECT_TRUE(same_bits(x.attn.b_K, y.attn.b_K)) << "b_K";
-        EXPECT_TRUE(same_bits(x.attn.b_V, y.attn.b_V)) << "b_V";
-        EXPECT_TRUE(same_bits(x.attn.b_O, y.attn.b_O)) << "b_O";
-        for (const auto& [n, m] : {std::pair{&x.norm1, &y.norm1}, {&x.norm2, &y.norm2}}) {
-            EXPECT_TRUE(same_bits(n->gamma, m->gamma)) << "gamma";
-            EXPECT_TRUE(same_bits(n->beta, m->beta)) << "beta";
-        }
-        EXPECT_TRUE(same_bits(x.mlp.W_up, y.mlp.W_up)) << "W_up";
-        EXPECT_TRUE(same_bits(x.mlp.W_down, y.mlp.W_down)) << "W_down";
-        EXPECT_TRUE(same_bits(x.mlp.b_up, y.mlp.b_up)) << "b_up";
-        EXPECT_TRUE(same_bits(x.mlp.b_down, y.mlp.b_down)) << "b_down";
-        EXPECT_EQ(y.mlp.W_gate.size(), 0);
-    }
-    EXPECT_TRUE(same_bits(a.final_norm.gamma, b.final_norm.gamma)) << "final gamma";
-    EXPECT_TRUE(same_bits(a.final_norm.beta, b.final_norm.beta)) << "final beta";
-}
-
 // The inputs the stack runs on for `ids`, built from the stack's own config and embedding.
 Inputs stack_inputs(const FolderStack& s, const std::vector<int>& ids) {
     Inputs in;
